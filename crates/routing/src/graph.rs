@@ -1,0 +1,585 @@
+//! The frozen road graph: dense `u32` vertex ids, CSR forward and backward adjacency with integer
+//! millisecond times, and the exact geometry of every link.
+//!
+//! Vertices are the OSM nodes where ways meet or end; the OSM nodes in between (chains of degree
+//! two) are not vertices but stay as the link's shape points, with their cumulative length, so a
+//! position along a link is exact and its time is interpolated exactly. A link never spans two
+//! OSM ways, so it has one speed. Only the largest strongly connected component is kept; what was
+//! left out is counted in [`GraphStats`].
+
+use crate::geom::{Coord, coord_dist_m};
+use crate::import::{MISSING, RawNetwork};
+
+/// Link may be driven from `u` to `v`.
+pub const FORWARD: u8 = 1;
+/// Link may be driven from `v` to `u`.
+pub const BACKWARD: u8 = 2;
+
+/// An arc of the CSR adjacency: the other end and the time in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arc {
+    pub other: u32,
+    pub time_ms: u32,
+}
+
+/// What the import kept and left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphStats {
+    pub ways_in_file: u64,
+    pub car_ways: u64,
+    /// Referenced nodes absent from the file (ways were split there).
+    pub missing_nodes: u64,
+    /// Way pieces made by splitting ways at absent nodes, beyond one per way.
+    pub extra_pieces_from_missing: u64,
+    pub vertices_total: u64,
+    pub vertices_kept: u64,
+    pub links_total: u64,
+    pub links_kept: u64,
+    pub km_total: f64,
+    pub km_kept: f64,
+}
+
+impl GraphStats {
+    /// One line for a human: how much of the network the largest strongly connected component holds.
+    pub fn left_out_summary(&self) -> String {
+        let pct = |kept: f64, total: f64| {
+            if total > 0.0 {
+                100.0 * (total - kept) / total
+            } else {
+                0.0
+            }
+        };
+        format!(
+            "kept the largest strongly connected component: {} of {} junctions, {} of {} links, \
+             {:.1} of {:.1} km; left out {:.1}% of the road length",
+            self.vertices_kept,
+            self.vertices_total,
+            self.links_kept,
+            self.links_total,
+            self.km_kept,
+            self.km_total,
+            pct(self.km_kept, self.km_total)
+        )
+    }
+}
+
+/// The frozen road graph. Build it with [`Graph::from_raw`] or load it from a graph cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graph {
+    pub(crate) vertex_coord: Vec<Coord>,
+    pub(crate) link_u: Vec<u32>,
+    pub(crate) link_v: Vec<u32>,
+    pub(crate) link_time_ms: Vec<u32>,
+    pub(crate) link_flags: Vec<u8>,
+    pub(crate) link_class: Vec<u8>,
+    /// Shape points of link `l` are `shape_start[l]..shape_start[l + 1]`.
+    pub(crate) shape_start: Vec<u32>,
+    pub(crate) shape_coord: Vec<Coord>,
+    /// Metres from the link's first shape point, per shape point.
+    pub(crate) shape_cum_m: Vec<f32>,
+    pub(crate) fwd_first: Vec<u32>,
+    pub(crate) fwd: Vec<Arc>,
+    pub(crate) bwd_first: Vec<u32>,
+    pub(crate) bwd: Vec<Arc>,
+    pub(crate) classes: Vec<String>,
+    pub(crate) profile_name: String,
+    pub(crate) stats: GraphStats,
+}
+
+/// Time in ms to drive `length_m` at `speed_kmh`, rounded to the millisecond.
+pub fn time_ms(length_m: f64, speed_kmh: f64) -> u32 {
+    (length_m * 3600.0 / speed_kmh)
+        .round()
+        .min(f64::from(u32::MAX - 1)) as u32
+}
+
+struct Link {
+    u: u32,
+    v: u32,
+    time_ms: u32,
+    flags: u8,
+    class: u8,
+    shape: Vec<u32>,
+    cum: Vec<f64>,
+}
+
+impl Graph {
+    /// Builds the frozen graph from imported ways: vertices at junctions and way ends, links in
+    /// between, then only the largest strongly connected component.
+    pub fn from_raw(raw: &RawNetwork) -> Graph {
+        let n_nodes = raw.node_ids.len();
+        // Split ways at absent nodes (and drop repeated consecutive refs) into pieces.
+        let mut pieces: Vec<(usize, Vec<u32>)> = Vec::new();
+        let mut extra_pieces = 0u64;
+        for (wi, w) in raw.ways.iter().enumerate() {
+            let mut cur: Vec<u32> = Vec::new();
+            let mut made = 0u64;
+            for &n in raw.way_node_slice(w) {
+                if raw.node_coords[n as usize] == MISSING {
+                    if cur.len() >= 2 {
+                        pieces.push((wi, std::mem::take(&mut cur)));
+                        made += 1;
+                    }
+                    cur.clear();
+                } else if cur.last() != Some(&n) {
+                    cur.push(n);
+                }
+            }
+            if cur.len() >= 2 {
+                pieces.push((wi, cur));
+                made += 1;
+            }
+            extra_pieces += made.saturating_sub(1);
+        }
+        // A node is a vertex if a piece ends there or it is used more than once.
+        let mut uses = vec![0u8; n_nodes];
+        let mut is_vertex = vec![false; n_nodes];
+        for (_, p) in &pieces {
+            for &n in p {
+                uses[n as usize] = uses[n as usize].saturating_add(1);
+            }
+            is_vertex[p[0] as usize] = true;
+            is_vertex[*p.last().expect("pieces have 2+ nodes") as usize] = true;
+        }
+        let mut vertex_of = vec![u32::MAX; n_nodes];
+        let mut vertex_node = Vec::new();
+        for n in 0..n_nodes {
+            if is_vertex[n] || uses[n] >= 2 {
+                vertex_of[n] = vertex_node.len() as u32;
+                vertex_node.push(n as u32);
+            }
+        }
+        drop(uses);
+        drop(is_vertex);
+        // Cut pieces into links at vertices.
+        let mut links: Vec<Link> = Vec::new();
+        for (wi, p) in &pieces {
+            let w = &raw.ways[*wi];
+            let flags =
+                (if w.forward { FORWARD } else { 0 }) | (if w.backward { BACKWARD } else { 0 });
+            let mut start = 0;
+            for i in 1..p.len() {
+                if vertex_of[p[i] as usize] != u32::MAX {
+                    let shape = p[start..=i].to_vec();
+                    let mut cum = Vec::with_capacity(shape.len());
+                    let mut acc = 0.0;
+                    cum.push(0.0);
+                    for s in shape.windows(2) {
+                        acc += coord_dist_m(
+                            raw.node_coords[s[0] as usize],
+                            raw.node_coords[s[1] as usize],
+                        );
+                        cum.push(acc);
+                    }
+                    links.push(Link {
+                        u: vertex_of[p[start] as usize],
+                        v: vertex_of[p[i] as usize],
+                        time_ms: time_ms(acc, w.speed_kmh),
+                        flags,
+                        class: w.class,
+                        shape,
+                        cum,
+                    });
+                    start = i;
+                }
+            }
+        }
+        drop(pieces);
+
+        let n_vertices = vertex_node.len();
+        let km_total: f64 = links
+            .iter()
+            .map(|l| l.cum.last().copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / 1000.0;
+        let arcs: Vec<(u32, u32)> = links
+            .iter()
+            .flat_map(|l| {
+                let f = (l.flags & FORWARD != 0).then_some((l.u, l.v));
+                let b = (l.flags & BACKWARD != 0).then_some((l.v, l.u));
+                f.into_iter().chain(b)
+            })
+            .collect();
+        let comp = largest_scc(n_vertices, &arcs);
+        drop(arcs);
+
+        // Renumber the kept vertices along a Hilbert curve, for locality in searches.
+        let coords: Vec<Coord> = vertex_node
+            .iter()
+            .map(|&n| raw.node_coords[n as usize])
+            .collect();
+        let mut kept: Vec<u32> = (0..n_vertices as u32)
+            .filter(|&v| comp[v as usize])
+            .collect();
+        let (min_lon, max_lon, min_lat, max_lat) = bbox(kept.iter().map(|&v| coords[v as usize]));
+        kept.sort_by_cached_key(|&v| {
+            let c = coords[v as usize];
+            (hilbert_key(c, min_lon, max_lon, min_lat, max_lat), v)
+        });
+        let mut new_id = vec![u32::MAX; n_vertices];
+        for (i, &v) in kept.iter().enumerate() {
+            new_id[v as usize] = i as u32;
+        }
+        let vertex_coord: Vec<Coord> = kept.iter().map(|&v| coords[v as usize]).collect();
+
+        let mut g = Graph {
+            vertex_coord,
+            link_u: Vec::new(),
+            link_v: Vec::new(),
+            link_time_ms: Vec::new(),
+            link_flags: Vec::new(),
+            link_class: Vec::new(),
+            shape_start: vec![0],
+            shape_coord: Vec::new(),
+            shape_cum_m: Vec::new(),
+            fwd_first: Vec::new(),
+            fwd: Vec::new(),
+            bwd_first: Vec::new(),
+            bwd: Vec::new(),
+            classes: raw.classes.clone(),
+            profile_name: raw.profile_name.clone(),
+            stats: GraphStats::default(),
+        };
+        let links_total = links.len() as u64;
+        for l in links {
+            let (u, v) = (new_id[l.u as usize], new_id[l.v as usize]);
+            if u == u32::MAX || v == u32::MAX {
+                continue;
+            }
+            g.link_u.push(u);
+            g.link_v.push(v);
+            g.link_time_ms.push(l.time_ms);
+            g.link_flags.push(l.flags);
+            g.link_class.push(l.class);
+            g.shape_coord
+                .extend(l.shape.iter().map(|&n| raw.node_coords[n as usize]));
+            g.shape_cum_m.extend(l.cum.iter().map(|&c| c as f32));
+            g.shape_start.push(g.shape_coord.len() as u32);
+        }
+        g.build_adjacency();
+        g.stats = GraphStats {
+            ways_in_file: raw.ways_in_file,
+            car_ways: raw.ways.len() as u64,
+            missing_nodes: raw.missing_nodes,
+            extra_pieces_from_missing: extra_pieces,
+            vertices_total: n_vertices as u64,
+            vertices_kept: g.vertex_coord.len() as u64,
+            links_total,
+            links_kept: g.link_u.len() as u64,
+            km_total,
+            km_kept: (0..g.num_links() as u32)
+                .map(|l| g.link_length_m(l))
+                .sum::<f64>()
+                / 1000.0,
+        };
+        g
+    }
+
+    /// (Re)builds the CSR adjacency from the links (counting sort, stable by link id).
+    pub(crate) fn build_adjacency(&mut self) {
+        let n = self.vertex_coord.len();
+        let mut fwd_first = vec![0u32; n + 1];
+        let mut bwd_first = vec![0u32; n + 1];
+        let each_arc = |g: &Graph, f: &mut dyn FnMut(u32, u32, u32)| {
+            for l in 0..g.link_u.len() {
+                let (u, v, t) = (g.link_u[l], g.link_v[l], g.link_time_ms[l]);
+                if g.link_flags[l] & FORWARD != 0 {
+                    f(u, v, t);
+                }
+                if g.link_flags[l] & BACKWARD != 0 {
+                    f(v, u, t);
+                }
+            }
+        };
+        each_arc(self, &mut |a, b, _| {
+            fwd_first[a as usize + 1] += 1;
+            bwd_first[b as usize + 1] += 1;
+        });
+        for i in 0..n {
+            fwd_first[i + 1] += fwd_first[i];
+            bwd_first[i + 1] += bwd_first[i];
+        }
+        let m = fwd_first[n] as usize;
+        let empty = Arc {
+            other: 0,
+            time_ms: 0,
+        };
+        let mut fwd = vec![empty; m];
+        let mut bwd = vec![empty; m];
+        let mut fpos = fwd_first.clone();
+        let mut bpos = bwd_first.clone();
+        each_arc(self, &mut |a, b, t| {
+            fwd[fpos[a as usize] as usize] = Arc {
+                other: b,
+                time_ms: t,
+            };
+            fpos[a as usize] += 1;
+            bwd[bpos[b as usize] as usize] = Arc {
+                other: a,
+                time_ms: t,
+            };
+            bpos[b as usize] += 1;
+        });
+        self.fwd_first = fwd_first;
+        self.fwd = fwd;
+        self.bwd_first = bwd_first;
+        self.bwd = bwd;
+    }
+
+    pub fn num_vertices(&self) -> usize {
+        self.vertex_coord.len()
+    }
+    pub fn num_links(&self) -> usize {
+        self.link_u.len()
+    }
+    pub fn num_arcs(&self) -> usize {
+        self.fwd.len()
+    }
+    pub fn num_shape_points(&self) -> usize {
+        self.shape_coord.len()
+    }
+    pub fn stats(&self) -> &GraphStats {
+        &self.stats
+    }
+    pub fn profile_name(&self) -> &str {
+        &self.profile_name
+    }
+    /// The `highway` values, indexed by [`Graph::link_class`].
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+    pub fn vertex_coord(&self, v: u32) -> Coord {
+        self.vertex_coord[v as usize]
+    }
+    /// Arcs leaving `v` (to `other`).
+    pub fn out_arcs(&self, v: u32) -> &[Arc] {
+        &self.fwd[self.fwd_first[v as usize] as usize..self.fwd_first[v as usize + 1] as usize]
+    }
+    /// Arcs entering `v` (from `other`).
+    pub fn in_arcs(&self, v: u32) -> &[Arc] {
+        &self.bwd[self.bwd_first[v as usize] as usize..self.bwd_first[v as usize + 1] as usize]
+    }
+    pub fn link_ends(&self, l: u32) -> (u32, u32) {
+        (self.link_u[l as usize], self.link_v[l as usize])
+    }
+    pub fn link_time_ms(&self, l: u32) -> u32 {
+        self.link_time_ms[l as usize]
+    }
+    /// [`FORWARD`] and/or [`BACKWARD`].
+    pub fn link_flags(&self, l: u32) -> u8 {
+        self.link_flags[l as usize]
+    }
+    pub fn link_class(&self, l: u32) -> u8 {
+        self.link_class[l as usize]
+    }
+    pub fn link_shape(&self, l: u32) -> &[Coord] {
+        &self.shape_coord[self.shape_range(l)]
+    }
+    /// Cumulative metres from the link start, per shape point.
+    pub fn link_cum_m(&self, l: u32) -> &[f32] {
+        &self.shape_cum_m[self.shape_range(l)]
+    }
+    pub fn link_length_m(&self, l: u32) -> f64 {
+        self.link_cum_m(l).last().map_or(0.0, |&c| f64::from(c))
+    }
+    fn shape_range(&self, l: u32) -> std::ops::Range<usize> {
+        self.shape_start[l as usize] as usize..self.shape_start[l as usize + 1] as usize
+    }
+    /// Time in ms (fractional) from the link start to `offset_m` metres along it.
+    pub fn link_offset_ms(&self, l: u32, offset_m: f64) -> f64 {
+        let len = self.link_length_m(l);
+        if len <= 0.0 {
+            0.0
+        } else {
+            f64::from(self.link_time_ms(l)) * (offset_m / len).clamp(0.0, 1.0)
+        }
+    }
+    /// Bytes held by the graph's arrays (not counting the snapping index).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.vertex_coord.len() * size_of::<Coord>()
+            + self.link_u.len() * (4 + 4 + 4 + 1 + 1 + 4)
+            + self.shape_coord.len() * (size_of::<Coord>() + 4)
+            + (self.fwd.len() + self.bwd.len()) * size_of::<Arc>()
+            + (self.fwd_first.len() + self.bwd_first.len()) * 4
+    }
+}
+
+fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {
+    coords.fold(
+        (i32::MAX, i32::MIN, i32::MAX, i32::MIN),
+        |(a, b, c, d), p| {
+            (
+                a.min(p.lon_e7),
+                b.max(p.lon_e7),
+                c.min(p.lat_e7),
+                d.max(p.lat_e7),
+            )
+        },
+    )
+}
+
+/// Position of a coordinate along a 2^16 x 2^16 Hilbert curve over the bbox.
+fn hilbert_key(c: Coord, min_lon: i32, max_lon: i32, min_lat: i32, max_lat: i32) -> u64 {
+    let scale = |v: i32, lo: i32, hi: i32| -> u32 {
+        let span = (i64::from(hi) - i64::from(lo)).max(1);
+        ((i64::from(v) - i64::from(lo)) * 65535 / span) as u32
+    };
+    let (mut x, mut y) = (
+        scale(c.lon_e7, min_lon, max_lon),
+        scale(c.lat_e7, min_lat, max_lat),
+    );
+    let mut d: u64 = 0;
+    let mut s: u32 = 1 << 15;
+    while s > 0 {
+        let rx = u32::from(x & s > 0);
+        let ry = u32::from(y & s > 0);
+        d += u64::from(s) * u64::from(s) * u64::from((3 * rx) ^ ry);
+        if ry == 0 {
+            if rx == 1 {
+                x = 65535 - x;
+                y = 65535 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s >>= 1;
+    }
+    d
+}
+
+/// Marks the vertices of the largest strongly connected component (iterative Tarjan).
+pub(crate) fn largest_scc(n: usize, arcs: &[(u32, u32)]) -> Vec<bool> {
+    let mut first = vec![0u32; n + 1];
+    for &(a, _) in arcs {
+        first[a as usize + 1] += 1;
+    }
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut heads = vec![0u32; arcs.len()];
+    let mut pos = first.clone();
+    for &(a, b) in arcs {
+        heads[pos[a as usize] as usize] = b;
+        pos[a as usize] += 1;
+    }
+    const UNSEEN: u32 = u32::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut comp_of = vec![u32::MAX; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, u32)> = Vec::new(); // (vertex, next arc position)
+    let mut next_index = 0u32;
+    let mut comp_sizes: Vec<usize> = Vec::new();
+    for root in 0..n as u32 {
+        if index[root as usize] != UNSEEN {
+            continue;
+        }
+        call.push((root, first[root as usize]));
+        index[root as usize] = next_index;
+        low[root as usize] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        while let Some(&mut (v, ref mut ai)) = call.last_mut() {
+            if *ai < first[v as usize + 1] {
+                let w = heads[*ai as usize];
+                *ai += 1;
+                if index[w as usize] == UNSEEN {
+                    index[w as usize] = next_index;
+                    low[w as usize] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w as usize] = true;
+                    call.push((w, first[w as usize]));
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent as usize] = low[parent as usize].min(low[v as usize]);
+                }
+                if low[v as usize] == index[v as usize] {
+                    let c = comp_sizes.len() as u32;
+                    let mut size = 0;
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        comp_of[w as usize] = c;
+                        size += 1;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    comp_sizes.push(size);
+                }
+            }
+        }
+    }
+    // Largest component; ties go to the lower component number (deterministic).
+    let best = comp_sizes
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i as u32);
+    comp_of.iter().map(|&c| Some(c) == best).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scc_picks_the_largest_cycle() {
+        // 0<->1<->2 is strongly connected; 3 only reachable; 4->5->6->4 is a 3-cycle too, but
+        // smaller than {0,1,2,7}.
+        let arcs = [
+            (0, 1),
+            (1, 0),
+            (1, 2),
+            (2, 1),
+            (2, 7),
+            (7, 0),
+            (2, 3),
+            (4, 5),
+            (5, 6),
+            (6, 4),
+        ];
+        let c = largest_scc(8, &arcs);
+        assert_eq!(c, vec![true, true, true, false, false, false, false, true]);
+    }
+
+    #[test]
+    fn scc_of_a_one_way_chain_is_one_vertex() {
+        let c = largest_scc(3, &[(0, 1), (1, 2)]);
+        assert_eq!(c.iter().filter(|&&b| b).count(), 1);
+    }
+
+    #[test]
+    fn hilbert_keys_are_distinct_at_corners() {
+        let k = |lon, lat| {
+            hilbert_key(
+                Coord {
+                    lon_e7: lon,
+                    lat_e7: lat,
+                },
+                0,
+                100,
+                0,
+                100,
+            )
+        };
+        let keys = [k(0, 0), k(0, 100), k(100, 100), k(100, 0)];
+        assert_eq!(keys[0], 0);
+        let mut sorted = keys.to_vec();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 4);
+    }
+
+    #[test]
+    fn time_is_length_over_speed_in_ms() {
+        assert_eq!(time_ms(1000.0, 36.0), 100_000);
+        assert_eq!(time_ms(0.0, 50.0), 0);
+        assert_eq!(time_ms(1.0, 3600.0), 1);
+    }
+}

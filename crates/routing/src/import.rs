@@ -1,0 +1,304 @@
+//! Reading car ways and their nodes from an OSM PBF file.
+//!
+//! Two passes, as the format invites: first the ways (filtered by the profile), then only the
+//! nodes those ways use. Blobs are decoded in parallel (rayon). Ways that reference nodes absent
+//! from the file (extracts are clipped at their border) are kept: the graph builder splits them
+//! there.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Mutex;
+
+use osmpbf::{BlobDecode, BlobReader, BlobType, ByteOffset};
+use rayon::prelude::*;
+
+use crate::geom::Coord;
+use crate::profile::Profile;
+use crate::{Progress, RoutingError};
+
+/// Marks a node a way references but the file does not hold.
+pub const MISSING: Coord = Coord {
+    lon_e7: i32::MIN,
+    lat_e7: i32::MIN,
+};
+
+/// One car way as the profile sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawWay {
+    pub osm_id: i64,
+    /// Index into [`Profile::classes`].
+    pub class: u8,
+    pub speed_kmh: f64,
+    pub forward: bool,
+    pub backward: bool,
+    /// Range into [`RawNetwork::way_nodes`].
+    pub nodes_start: u32,
+    pub nodes_end: u32,
+}
+
+/// The car ways of a PBF file and the positions of the nodes they use, before any graph is built.
+#[derive(Debug, Clone)]
+pub struct RawNetwork {
+    /// Sorted OSM ids of every node a car way references.
+    pub node_ids: Vec<i64>,
+    /// Position of each node of `node_ids`, or [`MISSING`] when the file lacks it.
+    pub node_coords: Vec<Coord>,
+    /// Car ways, sorted by OSM id.
+    pub ways: Vec<RawWay>,
+    /// Node references of all ways, as indices into `node_ids`.
+    pub way_nodes: Vec<u32>,
+    /// `highway` values of the profile, indexed by [`RawWay::class`].
+    pub classes: Vec<String>,
+    pub profile_name: String,
+    /// Ways in the file (any kind) and the car ways kept.
+    pub ways_in_file: u64,
+    /// Referenced nodes the file does not hold.
+    pub missing_nodes: u64,
+}
+
+impl RawNetwork {
+    pub fn way_node_slice(&self, w: &RawWay) -> &[u32] {
+        &self.way_nodes[w.nodes_start as usize..w.nodes_end as usize]
+    }
+}
+
+struct WayRec {
+    osm_id: i64,
+    class: u8,
+    speed_kmh: f64,
+    forward: bool,
+    backward: bool,
+    refs: Vec<i64>,
+}
+
+fn pbf_error(path: &Path, e: osmpbf::Error) -> RoutingError {
+    match e.into_kind() {
+        osmpbf::ErrorKind::Io(source) => {
+            if source.kind() == std::io::ErrorKind::UnexpectedEof {
+                RoutingError::TruncatedPbf {
+                    path: path.to_path_buf(),
+                    reason: "unexpected end of file".into(),
+                }
+            } else {
+                RoutingError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        }
+        other => RoutingError::CorruptPbf {
+            path: path.to_path_buf(),
+            reason: format!("{other:?}").chars().take(200).collect(),
+        },
+    }
+}
+
+/// Scans the blob headers without decoding: checks the file is a PBF and complete, and returns
+/// the offsets of the data blobs.
+fn scan_blobs(path: &Path) -> Result<Vec<ByteOffset>, RoutingError> {
+    let io = |source| RoutingError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_len = std::fs::metadata(path).map_err(io)?.len();
+    let mut reader = BlobReader::seekable_from_path(path).map_err(|e| pbf_error(path, e))?;
+    let mut offsets = Vec::new();
+    let mut first = true;
+    while let Some(item) = reader.next_header_skip_blob() {
+        let (header, offset) = item.map_err(|e| {
+            if first {
+                RoutingError::NotPbf {
+                    path: path.to_path_buf(),
+                    reason: "no OSM blob header at the start of the file".into(),
+                }
+            } else {
+                pbf_error(path, e)
+            }
+        })?;
+        let pos = reader
+            .seek_raw(SeekFrom::Current(0))
+            .map_err(|e| pbf_error(path, e))?;
+        if pos > file_len {
+            return Err(RoutingError::TruncatedPbf {
+                path: path.to_path_buf(),
+                reason: format!("a blob ends at byte {pos}, the file has {file_len}"),
+            });
+        }
+        match header.blob_type() {
+            BlobType::OsmHeader => {}
+            BlobType::OsmData if !first => offsets.push(offset.unwrap_or(ByteOffset(0))),
+            BlobType::OsmData | BlobType::Unknown(_) if first => {
+                return Err(RoutingError::NotPbf {
+                    path: path.to_path_buf(),
+                    reason: "the first blob is not an OSMHeader".into(),
+                });
+            }
+            _ => {}
+        }
+        first = false;
+    }
+    if first {
+        return Err(RoutingError::NotPbf {
+            path: path.to_path_buf(),
+            reason: if file_len == 0 {
+                "the file is empty".into()
+            } else {
+                "no OSM blob in the file".into()
+            },
+        });
+    }
+    Ok(offsets)
+}
+
+/// Reads blobs at `offsets` and maps each decoded data block in parallel.
+fn par_blocks<T: Send>(
+    path: &Path,
+    offsets: &[ByteOffset],
+    progress: &dyn Progress,
+    map: impl Fn(&osmpbf::PrimitiveBlock) -> T + Sync + Send,
+) -> Result<Vec<T>, RoutingError> {
+    let mut file = File::open(path).map_err(|source| RoutingError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    file.rewind().map_err(|source| RoutingError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader = Mutex::new(
+        BlobReader::new_seekable(std::io::BufReader::new(file)).map_err(|e| pbf_error(path, e))?,
+    );
+    offsets
+        .par_iter()
+        .map(|&off| {
+            let blob = {
+                let mut r = reader.lock().unwrap_or_else(|p| p.into_inner());
+                r.blob_from_offset(off).map_err(|e| pbf_error(path, e))?
+            };
+            let out = match blob.decode().map_err(|e| pbf_error(path, e))? {
+                BlobDecode::OsmData(block) => Some(map(&block)),
+                _ => None,
+            };
+            progress.inc(1);
+            Ok(out)
+        })
+        .filter_map(|r| r.transpose())
+        .collect()
+}
+
+/// Imports the car ways of a PBF file and the nodes they use.
+pub fn import_pbf(
+    path: &Path,
+    profile: &Profile,
+    progress: &dyn Progress,
+) -> Result<RawNetwork, RoutingError> {
+    let offsets = scan_blobs(path)?;
+
+    // Pass 1: ways.
+    progress.stage("ways", offsets.len() as u64);
+    let per_block = par_blocks(path, &offsets, progress, |block| {
+        let mut ways = Vec::new();
+        let mut has_nodes = false;
+        let mut n_ways = 0u64;
+        for group in block.groups() {
+            has_nodes |= group.dense_nodes().next().is_some() || group.nodes().next().is_some();
+            for way in group.ways() {
+                n_ways += 1;
+                let tags: Vec<(&str, &str)> = way.tags().collect();
+                let rule = profile.rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v));
+                if let Some(r) = rule {
+                    let refs: Vec<i64> = way.refs().collect();
+                    if refs.len() >= 2 {
+                        ways.push(WayRec {
+                            osm_id: way.id(),
+                            class: r.class,
+                            speed_kmh: r.speed_kmh,
+                            forward: r.forward,
+                            backward: r.backward,
+                            refs,
+                        });
+                    }
+                }
+            }
+        }
+        (has_nodes, n_ways, ways)
+    })?;
+
+    let mut node_blobs = Vec::new();
+    let mut recs = Vec::new();
+    let mut ways_in_file = 0;
+    for (i, (has_nodes, n, ways)) in per_block.into_iter().enumerate() {
+        if has_nodes {
+            node_blobs.push(offsets[i]);
+        }
+        ways_in_file += n;
+        recs.extend(ways);
+    }
+    recs.sort_unstable_by_key(|w| w.osm_id);
+
+    let mut node_ids: Vec<i64> = recs.iter().flat_map(|w| w.refs.iter().copied()).collect();
+    node_ids.par_sort_unstable();
+    node_ids.dedup();
+
+    // Pass 2: the nodes the car ways use.
+    progress.stage("nodes", node_blobs.len() as u64);
+    let found = par_blocks(path, &node_blobs, progress, |block| {
+        let mut out: Vec<(u32, Coord)> = Vec::new();
+        let mut keep = |id: i64, lon_e7: i32, lat_e7: i32| {
+            if let Ok(i) = node_ids.binary_search(&id) {
+                out.push((i as u32, Coord { lon_e7, lat_e7 }));
+            }
+        };
+        for group in block.groups() {
+            for n in group.dense_nodes() {
+                keep(n.id(), n.decimicro_lon(), n.decimicro_lat());
+            }
+            for n in group.nodes() {
+                keep(n.id(), n.decimicro_lon(), n.decimicro_lat());
+            }
+        }
+        out
+    })?;
+    let mut node_coords = vec![MISSING; node_ids.len()];
+    for (i, c) in found.into_iter().flatten() {
+        node_coords[i as usize] = c;
+    }
+    let missing_nodes = node_coords.iter().filter(|c| **c == MISSING).count() as u64;
+
+    let mut ways = Vec::with_capacity(recs.len());
+    let mut way_nodes = Vec::with_capacity(recs.iter().map(|w| w.refs.len()).sum());
+    for w in recs {
+        let start = way_nodes.len() as u32;
+        way_nodes.extend(
+            w.refs
+                .iter()
+                .map(|id| node_ids.binary_search(id).expect("every ref was collected") as u32),
+        );
+        ways.push(RawWay {
+            osm_id: w.osm_id,
+            class: w.class,
+            speed_kmh: w.speed_kmh,
+            forward: w.forward,
+            backward: w.backward,
+            nodes_start: start,
+            nodes_end: way_nodes.len() as u32,
+        });
+    }
+    if ways.is_empty() {
+        return Err(RoutingError::NoRoads {
+            path: path.to_path_buf(),
+            profile: profile.name.clone(),
+        });
+    }
+    Ok(RawNetwork {
+        node_ids,
+        node_coords,
+        ways,
+        way_nodes,
+        classes: profile.classes(),
+        profile_name: profile.name.clone(),
+        ways_in_file,
+        missing_nodes,
+    })
+}

@@ -1,0 +1,290 @@
+//! Dijkstra searches over the frozen graph.
+//!
+//! * [`Graph::nearest_sites`]: one multi-source search from every site over the backward
+//!   adjacency: for each vertex, the time from it TO its nearest site and which site (ties go
+//!   to the lower site number, so results are deterministic). Optionally bounded.
+//! * [`Scratch`]: single-source (or few-source) forward and backward searches reusing one
+//!   workspace per thread; resetting it is O(1) (a generation stamp per vertex).
+//! * [`SiteSeeds`] and [`point_time`]: sites and homes snapped *on* links; the time of a snapped
+//!   point is interpolated along its link in the direction of travel (home to service).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::graph::{BACKWARD, FORWARD, Graph};
+use crate::snap::Snap;
+
+/// Time of a vertex no search reached.
+pub const UNREACHED: u32 = u32::MAX;
+/// Site of a vertex no search reached.
+pub const NO_SITE: u32 = u32::MAX;
+
+/// A search source: `vertex` reaches `site` in `time_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seed {
+    pub vertex: u32,
+    pub time_ms: u32,
+    pub site: u32,
+}
+
+/// For every vertex, the time to its nearest site and which site ([`UNREACHED`], [`NO_SITE`]
+/// where none is within reach).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearestField {
+    pub time_ms: Vec<u32>,
+    pub site: Vec<u32>,
+}
+
+impl NearestField {
+    pub fn get(&self, v: u32) -> Option<(u32, u32)> {
+        let t = self.time_ms[v as usize];
+        (t != UNREACHED).then(|| (t, self.site[v as usize]))
+    }
+}
+
+#[inline]
+fn key(time: u32, site: u32) -> u64 {
+    (u64::from(time) << 32) | u64::from(site)
+}
+
+impl Graph {
+    /// Multi-source search over the backward adjacency. `limit_ms` stops the search there:
+    /// vertices farther than the limit from every site stay [`UNREACHED`].
+    pub fn nearest_sites(&self, seeds: &[Seed], limit_ms: Option<u32>) -> NearestField {
+        let n = self.num_vertices();
+        let mut best = vec![u64::MAX; n];
+        let mut heap: BinaryHeap<Reverse<(u64, u32)>> =
+            BinaryHeap::with_capacity(seeds.len() * 2 + 64);
+        let limit = limit_ms.unwrap_or(UNREACHED - 1);
+        for s in seeds {
+            if s.time_ms > limit {
+                continue;
+            }
+            let k = key(s.time_ms, s.site);
+            if k < best[s.vertex as usize] {
+                best[s.vertex as usize] = k;
+                heap.push(Reverse((k, s.vertex)));
+            }
+        }
+        while let Some(Reverse((k, v))) = heap.pop() {
+            if k != best[v as usize] {
+                continue;
+            }
+            let (t, site) = ((k >> 32) as u32, k as u32);
+            for a in self.in_arcs(v) {
+                let nt = t.saturating_add(a.time_ms);
+                if nt > limit {
+                    continue;
+                }
+                let nk = key(nt, site);
+                if nk < best[a.other as usize] {
+                    best[a.other as usize] = nk;
+                    heap.push(Reverse((nk, a.other)));
+                }
+            }
+        }
+        let mut time_ms = Vec::with_capacity(n);
+        let mut site = Vec::with_capacity(n);
+        for k in best {
+            if k == u64::MAX {
+                time_ms.push(UNREACHED);
+                site.push(NO_SITE);
+            } else {
+                time_ms.push((k >> 32) as u32);
+                site.push(k as u32);
+            }
+        }
+        NearestField { time_ms, site }
+    }
+}
+
+/// Direction of a single-source search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Times FROM the sources to every vertex (forward adjacency).
+    Forward,
+    /// Times from every vertex TO the sources (backward adjacency).
+    Backward,
+}
+
+/// A reusable search workspace; one per thread (e.g. rayon `map_init`). Reset is O(1).
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    dist: Vec<u32>,
+    stamp: Vec<u32>,
+    epoch: u32,
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    settled: Vec<u32>,
+}
+
+impl Scratch {
+    pub fn new(graph: &Graph) -> Scratch {
+        let n = graph.num_vertices();
+        Scratch {
+            dist: vec![UNREACHED; n],
+            stamp: vec![0; n],
+            epoch: 0,
+            heap: BinaryHeap::new(),
+            settled: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.fill(0);
+            self.epoch = 1;
+        }
+        self.heap.clear();
+        self.settled.clear();
+    }
+
+    /// Time of `v` in the last search, if it reached `v`.
+    pub fn time_ms(&self, v: u32) -> Option<u32> {
+        (self.stamp[v as usize] == self.epoch && self.dist[v as usize] != UNREACHED)
+            .then(|| self.dist[v as usize])
+    }
+
+    /// Vertices the last search settled, in order of time.
+    pub fn settled(&self) -> &[u32] {
+        &self.settled
+    }
+
+    /// Runs a search from `(vertex, start time)` sources; stops at `limit_ms` when given.
+    pub fn run(
+        &mut self,
+        graph: &Graph,
+        dir: Direction,
+        sources: &[(u32, u32)],
+        limit_ms: Option<u32>,
+    ) {
+        self.reset();
+        let limit = limit_ms.unwrap_or(UNREACHED - 1);
+        let epoch = self.epoch;
+        for &(v, t) in sources {
+            if t <= limit && self.get(v) > t {
+                self.set(v, t);
+                self.heap.push(Reverse((t, v)));
+            }
+        }
+        while let Some(Reverse((t, v))) = self.heap.pop() {
+            if t != self.dist[v as usize] || self.stamp[v as usize] != epoch {
+                continue;
+            }
+            // Times only ever decrease strictly, so each vertex is popped at its final time once.
+            self.settled.push(v);
+            let arcs = match dir {
+                Direction::Forward => graph.out_arcs(v),
+                Direction::Backward => graph.in_arcs(v),
+            };
+            for a in arcs {
+                let nt = t.saturating_add(a.time_ms);
+                if nt <= limit && nt < self.get(a.other) {
+                    self.set(a.other, nt);
+                    self.heap.push(Reverse((nt, a.other)));
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, v: u32) -> u32 {
+        if self.stamp[v as usize] == self.epoch {
+            self.dist[v as usize]
+        } else {
+            UNREACHED
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, v: u32, t: u32) {
+        self.stamp[v as usize] = self.epoch;
+        self.dist[v as usize] = t;
+    }
+}
+
+/// Sites snapped on links, as search seeds, plus the sites sharing a link with a home (reached
+/// straight along the link, not through its ends).
+#[derive(Debug, Clone, Default)]
+pub struct SiteSeeds {
+    pub seeds: Vec<Seed>,
+    on_link: HashMap<u32, Vec<(u32, f64)>>,
+}
+
+impl SiteSeeds {
+    /// `sites`: (site number, where it snapped). The site number is what searches report.
+    pub fn new(graph: &Graph, sites: &[(u32, Snap)]) -> SiteSeeds {
+        let mut out = SiteSeeds::default();
+        for &(site, snap) in sites {
+            let (u, v) = graph.link_ends(snap.link);
+            let total = f64::from(graph.link_time_ms(snap.link));
+            let b = graph.link_offset_ms(snap.link, snap.offset_m);
+            let flags = graph.link_flags(snap.link);
+            // From `u`, driving forward along the link reaches the site after `b`.
+            if flags & FORWARD != 0 {
+                out.seeds.push(Seed {
+                    vertex: u,
+                    time_ms: b.round() as u32,
+                    site,
+                });
+            }
+            // From `v`, driving backward reaches it after `total - b`.
+            if flags & BACKWARD != 0 {
+                out.seeds.push(Seed {
+                    vertex: v,
+                    time_ms: (total - b).round().max(0.0) as u32,
+                    site,
+                });
+            }
+            out.on_link.entry(snap.link).or_default().push((site, b));
+        }
+        out
+    }
+
+    /// The multi-source search from these sites.
+    pub fn field(&self, graph: &Graph, limit_ms: Option<u32>) -> NearestField {
+        graph.nearest_sites(&self.seeds, limit_ms)
+    }
+}
+
+/// Time in ms from a snapped home to its nearest site, and which site, given the field of the
+/// sites' multi-source search. `None` when no site can be reached from there.
+pub fn point_time(
+    graph: &Graph,
+    field: &NearestField,
+    sites: &SiteSeeds,
+    snap: &Snap,
+) -> Option<(f64, u32)> {
+    let l = snap.link;
+    let (u, v) = graph.link_ends(l);
+    let total = f64::from(graph.link_time_ms(l));
+    let a = graph.link_offset_ms(l, snap.offset_m);
+    let flags = graph.link_flags(l);
+    let mut best: Option<(f64, u32)> = None;
+    let mut offer = |t: f64, s: u32| {
+        if best.is_none_or(|(bt, bs)| t < bt || (t == bt && s < bs)) {
+            best = Some((t, s));
+        }
+    };
+    if flags & FORWARD != 0
+        && let Some((tv, s)) = field.get(v)
+    {
+        offer(total - a + f64::from(tv), s);
+    }
+    if flags & BACKWARD != 0
+        && let Some((tu, s)) = field.get(u)
+    {
+        offer(a + f64::from(tu), s);
+    }
+    if let Some(on) = sites.on_link.get(&l) {
+        for &(s, b) in on {
+            if flags & FORWARD != 0 && b >= a {
+                offer(b - a, s);
+            }
+            if flags & BACKWARD != 0 && b <= a {
+                offer(a - b, s);
+            }
+        }
+    }
+    best
+}

@@ -336,7 +336,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
             return Err(bad("the shape", i));
         }
         let cum = &shape_cum_m[a..b];
-        if cum[0] != 0.0 || cum.windows(2).any(|w| !(w[1] >= w[0]) || !w[1].is_finite()) {
+        if cum[0] != 0.0 || cum.windows(2).any(|w| !w[1].is_finite() || w[1] < w[0]) {
             return Err(bad("the shape lengths", i));
         }
     }

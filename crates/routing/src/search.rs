@@ -220,6 +220,16 @@ impl SiteSeeds {
             let total = f64::from(graph.link_time_ms(snap.link));
             let b = graph.link_offset_ms(snap.link, snap.offset_m);
             let flags = graph.link_flags(snap.link);
+            // A site exactly at a junction is reached by every link into it.
+            if let Some(end) = at_end(graph, &snap) {
+                out.seeds.push(Seed {
+                    vertex: end,
+                    time_ms: 0,
+                    site,
+                });
+                out.on_link.entry(snap.link).or_default().push((site, b));
+                continue;
+            }
             // From `u`, driving forward along the link reaches the site after `b`.
             if flags & FORWARD != 0 {
                 out.seeds.push(Seed {
@@ -266,6 +276,12 @@ pub fn point_time(
             best = Some((t, s));
         }
     };
+    // A home exactly at a junction may leave by any link.
+    if let Some(end) = at_end(graph, snap)
+        && let Some((t, s)) = field.get(end)
+    {
+        offer(f64::from(t), s);
+    }
     if flags & FORWARD != 0
         && let Some((tv, s)) = field.get(v)
     {
@@ -287,4 +303,17 @@ pub fn point_time(
         }
     }
     best
+}
+
+/// The vertex a snapped position sits on, when it is at one end of its link.
+fn at_end(graph: &Graph, snap: &Snap) -> Option<u32> {
+    const EPS_M: f64 = 1e-6;
+    let (u, v) = graph.link_ends(snap.link);
+    if snap.offset_m <= EPS_M {
+        Some(u)
+    } else if snap.offset_m >= graph.link_length_m(snap.link) - EPS_M {
+        Some(v)
+    } else {
+        None
+    }
 }

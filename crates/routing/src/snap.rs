@@ -96,7 +96,9 @@ impl SnapIndex {
         // The tree's metric underestimates or overestimates metres by at most this factor near
         // the query; 2% margin covers the equirectangular approximation itself.
         let ratio = (cos_q / self.cos_ref).min(1.0) * 0.98;
-        let mut best: Option<(f64, (u32, u32), f64, f64, f64)> = None;
+        // (distance, (link, segment), fraction along the segment, snapped lon, snapped lat)
+        type Candidate = (f64, (u32, u32), f64, f64, f64);
+        let mut best: Option<Candidate> = None;
         for (seg, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&q) {
             let lower_m = d2.sqrt() * M_PER_DEG * ratio;
             if let Some((bd, ..)) = best

@@ -1,0 +1,255 @@
+//! Real OpenStreetMap extracts from `../shared/data/` (skipped with a printed reason when absent):
+//! import counts, a one-way street, snapping distances against brute force, a point outside the
+//! extract, and the exactness target against a plain Dijkstra over every OSM way node.
+
+mod common;
+
+use common::{NodeGraph, shared_data};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use zb_routing::geom::{M_PER_DEG, haversine_m};
+use zb_routing::{
+    FORWARD, Graph, MISSING, NoProgress, Profile, SiteSeeds, Snap, SnapIndex, import_pbf,
+    point_time,
+};
+
+fn load(name: &str) -> Option<(zb_routing::RawNetwork, Graph)> {
+    let path = shared_data(name)?;
+    let raw = import_pbf(&path, &Profile::default(), &NoProgress).expect("import");
+    let graph = Graph::from_raw(&raw);
+    Some((raw, graph))
+}
+
+#[test]
+fn andorra_import_counts() {
+    let Some((raw, graph)) = load("andorra-latest.osm.pbf") else {
+        return;
+    };
+    let s = graph.stats();
+    assert_eq!(
+        s.ways_in_file, 24_607,
+        "the README of the data says 24,607 ways"
+    );
+    assert_eq!(s.car_ways, 3_400);
+    assert_eq!(raw.ways.len(), 3_400);
+    assert_eq!(s.missing_nodes, 0);
+    assert_eq!(s.vertices_total, 4_680);
+    assert_eq!(graph.num_vertices(), 4_551);
+    assert_eq!(graph.num_links(), 5_483);
+    assert!(s.km_kept > 500.0 && s.km_kept < s.km_total, "{s:?}");
+    assert!(s.left_out_summary().contains("4551 of 4680 junctions"));
+    // Every way node on the kept graph is a shape point: no geometry was lost.
+    assert!(graph.num_shape_points() >= graph.num_links() * 2);
+}
+
+#[test]
+fn monaco_import_counts() {
+    let Some((_, graph)) = load("monaco-latest.osm.pbf") else {
+        return;
+    };
+    let s = graph.stats();
+    assert_eq!(s.ways_in_file, 4_218);
+    assert_eq!(s.car_ways, 908);
+    assert_eq!(graph.num_vertices(), 857);
+}
+
+/// Snap and time a trip from `from` to `to` (both snapped points).
+fn trip_ms(graph: &Graph, from: Snap, to: Snap) -> f64 {
+    let seeds = SiteSeeds::new(graph, &[(0, to)]);
+    let field = seeds.field(graph, None);
+    point_time(graph, &field, &seeds, &from)
+        .expect("reachable")
+        .0
+}
+
+#[test]
+fn a_one_way_street_takes_longer_against_its_direction() {
+    let Some((_, graph)) = load("andorra-latest.osm.pbf") else {
+        return;
+    };
+    let index = SnapIndex::new(&graph);
+    // The longest one-way link of the graph.
+    let l = (0..graph.num_links() as u32)
+        .filter(|&l| graph.link_flags(l) == FORWARD && graph.link_shape(l).len() == 2)
+        .max_by(|&a, &b| graph.link_length_m(a).total_cmp(&graph.link_length_m(b)))
+        .expect("Andorra has one-way streets");
+    let len = graph.link_length_m(l);
+    let shape = graph.link_shape(l);
+    let at = |f: f64| {
+        let lon = shape[0].lon() + f * (shape[1].lon() - shape[0].lon());
+        let lat = shape[0].lat() + f * (shape[1].lat() - shape[0].lat());
+        index.snap(&graph, lon, lat, 5.0).expect("on the link")
+    };
+    let (a, b) = (at(0.25), at(0.75));
+    assert_eq!((a.link, b.link), (l, l));
+    let with = trip_ms(&graph, a, b);
+    let against = trip_ms(&graph, b, a);
+    let expect = graph.link_time_ms(l) as f64 / 2.0;
+    assert!(
+        (with - expect).abs() < 2.0,
+        "with the flow: {with} ms, expected {expect} ms ({len:.0} m link)"
+    );
+    assert!(
+        against > with + 1_000.0,
+        "against the flow {against} ms vs {with} ms"
+    );
+}
+
+/// Brute force: the nearest position on any segment, in a local plane at the point.
+fn brute_snap(graph: &Graph, lon: f64, lat: f64) -> f64 {
+    let k = lat.to_radians().cos();
+    let mut best = f64::INFINITY;
+    for l in 0..graph.num_links() as u32 {
+        for w in graph.link_shape(l).windows(2) {
+            let (ax, ay) = ((w[0].lon() - lon) * k, w[0].lat() - lat);
+            let (bx, by) = ((w[1].lon() - lon) * k, w[1].lat() - lat);
+            let (dx, dy) = (bx - ax, by - ay);
+            let l2 = dx * dx + dy * dy;
+            let t = if l2 > 0.0 {
+                (-(ax * dx + ay * dy) / l2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let (plon, plat) = (
+                w[0].lon() + t * (w[1].lon() - w[0].lon()),
+                w[0].lat() + t * (w[1].lat() - w[0].lat()),
+            );
+            best = best.min(haversine_m(lon, lat, plon, plat));
+        }
+    }
+    best
+}
+
+#[test]
+fn snapping_finds_the_nearest_position_on_a_segment() {
+    let Some((_, graph)) = load("andorra-latest.osm.pbf") else {
+        return;
+    };
+    let index = SnapIndex::new(&graph);
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut far = 0;
+    for _ in 0..300 {
+        let v = rng.gen_range(0..graph.num_vertices() as u32);
+        let c = graph.vertex_coord(v);
+        let lon = c.lon() + rng.gen_range(-0.01..0.01);
+        let lat = c.lat() + rng.gen_range(-0.01..0.01);
+        let expect = brute_snap(&graph, lon, lat);
+        match index.snap(&graph, lon, lat, 1_000.0) {
+            Ok(s) => {
+                assert!(
+                    (s.dist_m - expect).abs() < 1e-6,
+                    "{lon},{lat}: {} vs {expect}",
+                    s.dist_m
+                );
+                assert!((haversine_m(lon, lat, s.lon, s.lat) - s.dist_m).abs() < 1e-9);
+                assert!(s.offset_m >= 0.0 && s.offset_m <= graph.link_length_m(s.link) + 1e-9);
+            }
+            Err(u) => {
+                far += 1;
+                assert!(
+                    expect > 1_000.0,
+                    "{lon},{lat}: unsnapped but a road is {expect} m away"
+                );
+                assert!(
+                    (u.nearest_m.unwrap() - expect).abs() < 1e-6 || u.nearest_m.unwrap() > 1_000.0
+                );
+            }
+        }
+    }
+    assert!(far < 300);
+    // A point 100 m due north of the middle of an east-west segment snaps 100 m.
+    let l = (0..graph.num_links() as u32).find(|&l| {
+        let s = graph.link_shape(l);
+        s.len() == 2 && (s[0].lat() - s[1].lat()).abs() < 1e-5 && graph.link_length_m(l) > 50.0
+    });
+    if let Some(l) = l {
+        let s = graph.link_shape(l);
+        let (lon, lat) = (
+            (s[0].lon() + s[1].lon()) / 2.0,
+            (s[0].lat() + s[1].lat()) / 2.0,
+        );
+        let snap = index
+            .snap(&graph, lon, lat + 2.0 / M_PER_DEG, 1_000.0)
+            .unwrap();
+        assert!((snap.dist_m - 2.0).abs() < 0.05, "{}", snap.dist_m);
+    }
+}
+
+#[test]
+fn a_point_outside_the_extract_is_unreachable_with_a_reason() {
+    let Some((_, graph)) = load("andorra-latest.osm.pbf") else {
+        return;
+    };
+    let index = SnapIndex::new(&graph);
+    // Paris, Notre-Dame: far outside the Andorra extract.
+    let err = index.snap(&graph, 2.3499, 48.8530, 1_000.0).unwrap_err();
+    assert!(err.nearest_m.unwrap() > 600_000.0, "{err:?}");
+    assert!(
+        err.to_string().contains("beyond the 1000 m snapping limit"),
+        "{err}"
+    );
+    // A tighter limit makes a point 2 m from a road unreachable too.
+    let c = graph.vertex_coord(0);
+    let near = index
+        .snap(&graph, c.lon(), c.lat() + 0.0001, 1_000.0)
+        .unwrap();
+    assert!(near.dist_m > 0.0);
+    assert!(
+        index
+            .snap(&graph, c.lon(), c.lat() + 0.0001, near.dist_m / 2.0)
+            .is_err()
+    );
+}
+
+/// The exactness target: sites and homes on OSM way nodes, every time within 1 s of a plain
+/// Dijkstra over the same profile with every OSM way node a vertex.
+#[test]
+fn andorra_times_match_a_plain_dijkstra_over_every_way_node() {
+    let Some((raw, graph)) = load("andorra-latest.osm.pbf") else {
+        return;
+    };
+    let index = SnapIndex::new(&graph);
+    let oracle = NodeGraph::new(&raw);
+    let mut rng = StdRng::seed_from_u64(11);
+    // OSM nodes that lie on the kept graph.
+    let mut pick = |n: usize| -> Vec<(usize, Snap)> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let i = rng.gen_range(0..raw.node_ids.len());
+            let c = raw.node_coords[i];
+            if c == MISSING {
+                continue;
+            }
+            if let Ok(s) = index.snap(&graph, c.lon(), c.lat(), 0.001) {
+                out.push((i, s));
+            }
+        }
+        out
+    };
+    let sites = pick(10);
+    let homes = pick(5_000);
+    let seeds = SiteSeeds::new(
+        &graph,
+        &sites
+            .iter()
+            .enumerate()
+            .map(|(i, (_, s))| (i as u32, *s))
+            .collect::<Vec<_>>(),
+    );
+    let field = seeds.field(&graph, None);
+    let expect = oracle.dijkstra(
+        &sites.iter().map(|(n, _)| (*n, 0.0)).collect::<Vec<_>>(),
+        true,
+    );
+    let mut worst: f64 = 0.0;
+    for (n, snap) in &homes {
+        let (t, _) = point_time(&graph, &field, &seeds, snap).expect("strongly connected");
+        let (e, _) = expect[*n].expect("oracle reaches it");
+        worst = worst.max((t - e).abs());
+    }
+    eprintln!(
+        "andorra exactness: worst difference {worst:.1} ms over {} homes",
+        homes.len()
+    );
+    assert!(worst <= 1_000.0, "worst difference {worst} ms");
+}

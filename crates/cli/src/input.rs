@@ -18,9 +18,9 @@ fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
     headers.iter().position(|h| h == name)
 }
 
-/// Reads `id,lon,lat[,weight]` rows. Other columns are accepted and ignored. `weight` defaults
-/// to 1 and must be a finite number >= 0. Ids must be unique; there must be at least one row.
-pub fn read_points(path: &Path, what: &str) -> anyhow::Result<Vec<PointRow>> {
+/// Reads `id,lon,lat` rows, and `weight` when `weighted` (default 1, a finite number >= 0).
+/// Other columns are accepted and ignored. Ids must be unique; there must be at least one row.
+pub fn read_points(path: &Path, what: &str, weighted: bool) -> anyhow::Result<Vec<PointRow>> {
     let file = path.display();
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -39,7 +39,7 @@ pub fn read_points(path: &Path, what: &str) -> anyhow::Result<Vec<PointRow>> {
         })
     };
     let (ci, cx, cy) = (need("id")?, need("lon")?, need("lat")?);
-    let cw = column(&headers, "weight");
+    let cw = column(&headers, "weight").filter(|_| weighted);
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for rec in rdr.records() {

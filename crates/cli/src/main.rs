@@ -13,11 +13,33 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            // One line: the error and its causes.
-            eprintln!("zoneblanche: error: {e:#}");
+            eprintln!("zoneblanche: error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line. A cause whose text already ends the message is left
+/// out (errors that quote their source), and line breaks inside a message become `; `.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        if text.is_empty() || msg.ends_with(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }
 
 fn run() -> anyhow::Result<ExitCode> {

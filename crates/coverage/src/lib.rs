@@ -1,7 +1,48 @@
-//! Coverage of family services for zoneblanche.
+//! zb-coverage: coverage studies of family services.
 //!
-//! Zones blanches (areas beyond a travel-time threshold) are computed on the
-//! 200 m cells of the INSEE/EU EPSG:3035 grid; [`dissolve`] merges such cells
-//! into polygons for reporting.
+//! * [`StudyFile`] (the `study.toml`) -> [`Study::load`]: the road graph, sites and demand units,
+//!   snapped once;
+//! * [`Study::evaluate`] -> [`Coverage`]: per kind of site, every unit's minutes to its nearest
+//!   site, its [`Status`] against the thresholds, aggregates ([`Agg`]) by commune and grouping,
+//!   and the zones blanches ([`Zone`]: 200 m EPSG:3035 cells, [`dissolve`]d);
+//! * [`export`]: GeoJSON (RFC 7946), CSV and summary JSON with provenance and statistical secrecy.
+//!
+//! ```no_run
+//! let study = zb_coverage::load_study("data/monaco/study.toml".as_ref()).unwrap();
+//! let coverage = study.evaluate();
+//! for k in &coverage.kinds {
+//!     println!("{}: {:.0} of {:.0} within {} min", k.kind, k.overall.within_weight, k.overall.total_weight, k.threshold_min);
+//! }
+//! ```
 
+pub mod config;
 pub mod dissolve;
+mod error;
+mod evaluate;
+pub mod provenance;
+mod study;
+
+pub use config::{StudyFile, Thresholds};
+pub use error::CoverageError;
+pub use evaluate::{Agg, Coverage, KindCoverage, Status, UnitResult, Zone, weighted_quantile};
+pub use study::{CommuneInfo, Study, load_study, road_pieces};
+
+/// Something a user should know about a study's inputs, with a count (nothing is dropped
+/// silently).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Warning {
+    /// `sites` or `population`.
+    pub about: String,
+    pub count: usize,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(about: &str, count: usize, message: String) -> Warning {
+        Warning {
+            about: about.to_string(),
+            count,
+            message,
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! Evaluating a study: per kind of site, every demand unit's minutes to its nearest site, its
+//! status against the thresholds, aggregates by commune and grouping, and the zones blanches.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use zb_places::{GridCell, grid3035_cell_of};
+use zb_routing::{NearestField, SiteSeeds, point_time};
+
+use crate::dissolve::{CellIdx, dissolve};
+use crate::study::Study;
+
+/// Where a demand unit stands against the travel threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Within,
+    Beyond,
+    Unreachable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Within => "within",
+            Status::Beyond => "beyond",
+            Status::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// One demand unit for one kind of site.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitResult {
+    /// Car minutes to the nearest site of the kind; `None` when unreachable.
+    pub minutes: Option<f64>,
+    /// That site (index into [`Study::sites`]).
+    pub site: Option<u32>,
+    pub status: Status,
+    /// The site's waiting days, when known.
+    pub waiting_days: Option<f64>,
+    /// The site's waiting days exceed the waiting threshold.
+    pub waiting_beyond: bool,
+}
+
+/// Aggregates of a set of demand units (a commune, a group, the whole territory). Counts are raw
+/// here; secrecy is applied at export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agg {
+    /// Commune code, group value, or `all`.
+    pub key: String,
+    pub name: Option<String>,
+    pub units: usize,
+    pub total_weight: f64,
+    /// The total is a published figure (a commune's census population): exempt from secrecy.
+    pub total_published: bool,
+    pub within_weight: f64,
+    pub beyond_weight: f64,
+    pub unreachable_weight: f64,
+    /// within / total; `None` when the total is 0.
+    pub within_share: Option<f64>,
+    /// Weighted median and 90th percentile of minutes over reachable weight.
+    pub median_min: Option<f64>,
+    pub p90_min: Option<f64>,
+    /// Weighted mean of the nearest site's waiting days, over weight whose site has one.
+    pub mean_waiting_days: Option<f64>,
+    /// Weight whose nearest site waits longer than the waiting threshold.
+    pub waiting_beyond_weight: f64,
+}
+
+/// A zone blanche: dissolved 200 m cells (EPSG:3035) holding weight beyond the threshold or
+/// unreachable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Exterior ring, WGS84 lon/lat, counter-clockwise, closed.
+    pub exterior: Vec<(f64, f64)>,
+    /// Holes, clockwise, closed.
+    pub holes: Vec<Vec<(f64, f64)>>,
+    pub cells: usize,
+    pub weight: f64,
+    pub unreachable_weight: f64,
+    /// Weighted mean and max minutes over its reachable weight.
+    pub mean_min: Option<f64>,
+    pub max_min: Option<f64>,
+    /// Communes whose units lie in it, sorted.
+    pub communes: Vec<String>,
+}
+
+/// The coverage of one kind of site.
+#[derive(Debug, Clone)]
+pub struct KindCoverage {
+    pub kind: String,
+    pub threshold_min: f64,
+    pub waiting_threshold_days: Option<f64>,
+    /// Sites of this kind (indices into [`Study::sites`]) and how many are on the network.
+    pub sites: Vec<u32>,
+    pub sites_on_network: usize,
+    /// One per demand unit, in the study's order.
+    pub units: Vec<UnitResult>,
+    pub overall: Agg,
+    /// By commune code, sorted; units without a commune are under `""`.
+    pub communes: Vec<Agg>,
+    /// By grouping column, then by value, sorted.
+    pub groups: BTreeMap<String, Vec<Agg>>,
+    pub zones: Vec<Zone>,
+}
+
+/// A study's evaluation: one [`KindCoverage`] per kind of site, sorted by kind.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub kinds: Vec<KindCoverage>,
+}
+
+impl Coverage {
+    pub fn kind(&self, kind: &str) -> Option<&KindCoverage> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+}
+
+impl Study {
+    /// Evaluates every kind with the study's thresholds.
+    pub fn evaluate(&self) -> Coverage {
+        self.evaluate_with(&self.thresholds)
+    }
+
+    /// Evaluates every kind with the given thresholds (kinds in parallel).
+    pub fn evaluate_with(&self, thresholds: &crate::Thresholds) -> Coverage {
+        let kinds = self.kinds();
+        let kinds = kinds
+            .par_iter()
+            .map(|k| self.evaluate_kind(k, thresholds.minutes(k), thresholds.waiting_days(k)))
+            .collect();
+        Coverage { kinds }
+    }
+
+    /// The multi-source search field of the sites of one kind.
+    pub fn kind_field(&self, kind: &str) -> (Vec<u32>, SiteSeeds, NearestField) {
+        let sites: Vec<u32> = (0..self.sites.len() as u32)
+            .filter(|&i| self.sites[i as usize].kind == kind)
+            .collect();
+        let placed: Vec<_> = sites
+            .iter()
+            .filter_map(|&i| self.site_snaps[i as usize].ok().map(|s| (i, s)))
+            .collect();
+        let seeds = SiteSeeds::new(&self.graph, &placed);
+        let field = seeds.field(&self.graph, None);
+        (sites, seeds, field)
+    }
+
+    /// Evaluates one kind against a travel threshold (minutes) and an optional waiting one.
+    pub fn evaluate_kind(
+        &self,
+        kind: &str,
+        threshold_min: f64,
+        waiting_days: Option<f64>,
+    ) -> KindCoverage {
+        let (sites, seeds, field) = self.kind_field(kind);
+        let sites_on_network = sites
+            .iter()
+            .filter(|&&i| self.site_snaps[i as usize].is_ok())
+            .count();
+        let units: Vec<UnitResult> = self
+            .unit_snaps
+            .par_iter()
+            .map(|snap| {
+                let t = snap
+                    .as_ref()
+                    .ok()
+                    .and_then(|s| point_time(&self.graph, &field, &seeds, s));
+                self.unit_result(t, threshold_min, waiting_days)
+            })
+            .collect();
+        self.summarise(
+            kind,
+            threshold_min,
+            waiting_days,
+            sites,
+            sites_on_network,
+            units,
+        )
+    }
+
+    /// A unit's result from its (ms, site) time.
+    pub fn unit_result(
+        &self,
+        t: Option<(f64, u32)>,
+        threshold_min: f64,
+        waiting_days: Option<f64>,
+    ) -> UnitResult {
+        match t {
+            None => UnitResult {
+                minutes: None,
+                site: None,
+                status: Status::Unreachable,
+                waiting_days: None,
+                waiting_beyond: false,
+            },
+            Some((ms, site)) => {
+                let minutes = ms / 60_000.0;
+                let w = self.sites[site as usize].waiting_days;
+                UnitResult {
+                    minutes: Some(minutes),
+                    site: Some(site),
+                    status: if minutes <= threshold_min {
+                        Status::Within
+                    } else {
+                        Status::Beyond
+                    },
+                    waiting_days: w,
+                    waiting_beyond: matches!((w, waiting_days), (Some(w), Some(limit)) if w > limit),
+                }
+            }
+        }
+    }
+
+    /// Aggregates and zones from per-unit results.
+    pub fn summarise(
+        &self,
+        kind: &str,
+        threshold_min: f64,
+        waiting_threshold_days: Option<f64>,
+        sites: Vec<u32>,
+        sites_on_network: usize,
+        units: Vec<UnitResult>,
+    ) -> KindCoverage {
+        let all: Vec<usize> = (0..units.len()).collect();
+        let mut overall = self.aggregate("all", None, &all, &units);
+        overall.total_published = false;
+        let mut by_commune: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, u) in self.units.iter().enumerate() {
+            by_commune
+                .entry(u.commune.clone().unwrap_or_default())
+                .or_default()
+                .push(i);
+        }
+        let info: HashMap<&str, &crate::CommuneInfo> =
+            self.communes.iter().map(|c| (c.code.as_str(), c)).collect();
+        let communes = by_commune
+            .iter()
+            .map(|(code, idx)| {
+                let c = info.get(code.as_str());
+                let mut a = self.aggregate(
+                    code,
+                    c.map(|c| c.name.clone()).filter(|n| !n.is_empty()),
+                    idx,
+                    &units,
+                );
+                a.total_published = c.is_some_and(|c| c.published_total.is_some());
+                a
+            })
+            .collect();
+        let mut groups = BTreeMap::new();
+        for col in &self.group_columns {
+            let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (i, u) in self.units.iter().enumerate() {
+                by.entry(u.groups.get(col).cloned().unwrap_or_default())
+                    .or_default()
+                    .push(i);
+            }
+            groups.insert(
+                col.clone(),
+                by.iter()
+                    .map(|(v, idx)| self.aggregate(v, None, idx, &units))
+                    .collect(),
+            );
+        }
+        let zones = self.zones(&units);
+        KindCoverage {
+            kind: kind.to_string(),
+            threshold_min,
+            waiting_threshold_days,
+            sites,
+            sites_on_network,
+            units,
+            overall,
+            communes,
+            groups,
+            zones,
+        }
+    }
+
+    fn aggregate(
+        &self,
+        key: &str,
+        name: Option<String>,
+        idx: &[usize],
+        units: &[UnitResult],
+    ) -> Agg {
+        let (mut total, mut within, mut beyond, mut unreachable, mut wait_beyond) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut wait_sum, mut wait_w) = (0.0, 0.0);
+        let mut reach: Vec<(f64, f64)> = Vec::with_capacity(idx.len());
+        for &i in idx {
+            let w = self.units[i].weight;
+            let r = &units[i];
+            total += w;
+            match r.status {
+                Status::Within => within += w,
+                Status::Beyond => beyond += w,
+                Status::Unreachable => unreachable += w,
+            }
+            if let Some(m) = r.minutes {
+                reach.push((m, w));
+            }
+            if let Some(d) = r.waiting_days {
+                wait_sum += d * w;
+                wait_w += w;
+            }
+            if r.waiting_beyond {
+                wait_beyond += w;
+            }
+        }
+        reach.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Agg {
+            key: key.to_string(),
+            name,
+            units: idx.len(),
+            total_weight: total,
+            total_published: false,
+            within_weight: within,
+            beyond_weight: beyond,
+            unreachable_weight: unreachable,
+            within_share: (total > 0.0).then(|| within / total),
+            median_min: weighted_quantile(&reach, 0.5),
+            p90_min: weighted_quantile(&reach, 0.9),
+            mean_waiting_days: (wait_w > 0.0).then(|| wait_sum / wait_w),
+            waiting_beyond_weight: wait_beyond,
+        }
+    }
+
+    /// The EPSG:3035 200 m cell of a unit: its own when it is such a cell, else the one it lies in.
+    pub fn unit_cell(&self, i: usize) -> GridCell {
+        let u = &self.units[i];
+        match u.cell {
+            Some(c) if c.epsg == 3035 && c.res_m == 200 => c,
+            _ => grid3035_cell_of(u.lon, u.lat),
+        }
+    }
+
+    /// Zones blanches: the cells holding weight beyond the threshold or unreachable, dissolved.
+    pub fn zones(&self, units: &[UnitResult]) -> Vec<Zone> {
+        #[derive(Default)]
+        struct CellAcc {
+            weight: f64,
+            unreachable: f64,
+            min_sum: f64,
+            min_w: f64,
+            max: Option<f64>,
+            communes: BTreeSet<String>,
+        }
+        let mut cells: BTreeMap<(i64, i64), CellAcc> = BTreeMap::new();
+        for (i, r) in units.iter().enumerate() {
+            if r.status == Status::Within || self.units[i].weight <= 0.0 {
+                continue;
+            }
+            let c = self.unit_cell(i);
+            let acc = cells
+                .entry((c.easting / 200, c.northing / 200))
+                .or_default();
+            let w = self.units[i].weight;
+            acc.weight += w;
+            match r.minutes {
+                Some(m) => {
+                    acc.min_sum += m * w;
+                    acc.min_w += w;
+                    acc.max = Some(acc.max.map_or(m, |x: f64| x.max(m)));
+                }
+                None => acc.unreachable += w,
+            }
+            if let Some(code) = &self.units[i].commune {
+                acc.communes.insert(code.clone());
+            }
+        }
+        let keys: Vec<(i64, i64)> = cells.keys().copied().collect();
+        let idx: Vec<CellIdx> = keys
+            .iter()
+            .map(|&(col, row)| CellIdx { col, row })
+            .collect();
+        let to_lonlat = |(c, r): (i64, i64)| {
+            let (lon, lat) = zb_places::crs::laea3035_inverse(c as f64 * 200.0, r as f64 * 200.0);
+            (lon, lat)
+        };
+        dissolve(&idx)
+            .into_iter()
+            .map(|p| {
+                let mut z = Zone {
+                    exterior: p.exterior.iter().map(|&v| to_lonlat(v)).collect(),
+                    holes: p
+                        .holes
+                        .iter()
+                        .map(|h| h.iter().map(|&v| to_lonlat(v)).collect())
+                        .collect(),
+                    cells: p.cells.len(),
+                    weight: 0.0,
+                    unreachable_weight: 0.0,
+                    mean_min: None,
+                    max_min: None,
+                    communes: Vec::new(),
+                };
+                let (mut ms, mut mw) = (0.0, 0.0);
+                let mut communes = BTreeSet::new();
+                for &ci in &p.cells {
+                    let a = &cells[&keys[ci]];
+                    z.weight += a.weight;
+                    z.unreachable_weight += a.unreachable;
+                    ms += a.min_sum;
+                    mw += a.min_w;
+                    if let Some(m) = a.max {
+                        z.max_min = Some(z.max_min.map_or(m, |x: f64| x.max(m)));
+                    }
+                    communes.extend(a.communes.iter().cloned());
+                }
+                z.mean_min = (mw > 0.0).then(|| ms / mw);
+                z.communes = communes.into_iter().collect();
+                z
+            })
+            .collect()
+    }
+}
+
+/// Weighted quantile of `(value, weight)` sorted by value: the smallest value whose cumulative
+/// weight reaches `q` of the total. `None` when the total weight is 0.
+pub fn weighted_quantile(sorted: &[(f64, f64)], q: f64) -> Option<f64> {
+    let total: f64 = sorted.iter().map(|p| p.1).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let target = q * total;
+    let mut acc = 0.0;
+    for &(v, w) in sorted {
+        acc += w;
+        if acc >= target - 1e-9 * total && w > 0.0 {
+            return Some(v);
+        }
+    }
+    sorted.iter().rev().find(|p| p.1 > 0.0).map(|p| p.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantiles() {
+        let v = [(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
+        assert_eq!(weighted_quantile(&v, 0.5), Some(2.0));
+        assert_eq!(weighted_quantile(&v, 0.9), Some(4.0));
+        let v = [(10.0, 9.0), (50.0, 1.0)];
+        assert_eq!(weighted_quantile(&v, 0.5), Some(10.0));
+        assert_eq!(weighted_quantile(&v, 0.9), Some(10.0));
+        assert_eq!(weighted_quantile(&v, 0.95), Some(50.0));
+        assert_eq!(weighted_quantile(&[(5.0, 0.0)], 0.5), None);
+        assert_eq!(weighted_quantile(&[], 0.5), None);
+        assert_eq!(weighted_quantile(&[(1.0, 0.0), (7.0, 2.0)], 0.1), Some(7.0));
+    }
+}

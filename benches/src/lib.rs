@@ -56,3 +56,54 @@ pub fn points_csv(points: &[Point], weighted: bool) -> String {
     }
     s
 }
+
+/// A synthetic study on a real road graph: `n_sites` sites alternating between the two kinds
+/// and `n_units` demand units near roads with weights 1 to 20 (fixed seeds). Everything in it
+/// is synthetic and flagged so.
+pub fn synthetic_study(graph: Graph, n_sites: usize, n_units: usize) -> zb_coverage::Study {
+    let mut rng = StdRng::seed_from_u64(7);
+    let sites = points_near_roads(&graph, n_sites, 50.0, 3, "synthetic-site")
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, lon, lat))| zb_places::Site {
+            name: id.clone(),
+            id,
+            kind: if i % 2 == 0 { "mediation" } else { "espace_rencontre" }.to_string(),
+            lon,
+            lat,
+            capacity: None,
+            waiting_days: Some(rng.gen_range(10.0..120.0)),
+            opening: None,
+            synthetic: true,
+            extra: Default::default(),
+        })
+        .collect();
+    let units = points_near_roads(&graph, n_units, 400.0, 4, "synthetic-home")
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, lon, lat))| zb_places::DemandUnit {
+            id,
+            lon,
+            lat,
+            weight: rng.gen_range(1..=20) as f64,
+            commune: Some(format!("SYN{:02}", i % 37)),
+            cell: None,
+            groups: Default::default(),
+        })
+        .collect();
+    let population = zb_places::Population::from_units(units, "people (synthetic)");
+    let provenance = zb_coverage::provenance::Provenance::new(Some("synthetic benchmark".into()), Vec::new(), graph.profile_name().into(), true);
+    let mut thresholds = zb_coverage::Thresholds::default();
+    thresholds.default_min = 10.0;
+    zb_coverage::Study::from_parts(
+        Some("synthetic benchmark".into()),
+        true,
+        graph,
+        sites,
+        vec![population],
+        thresholds,
+        11.0,
+        1_000.0,
+        provenance,
+    )
+}

@@ -21,6 +21,99 @@ pub enum Command {
     Import(ImportArgs),
     /// Car travel time from each demand point to its nearest site.
     Times(TimesArgs),
+    /// A coverage study: zones blanches and tables by commune, as GeoJSON, CSV and JSON.
+    Coverage(CoverageArgs),
+    /// What if sites open, move or close, or thresholds change: the diff, in milliseconds.
+    Whatif(WhatifArgs),
+    /// The best places for k new sites of a kind.
+    Recommend(RecommendArgs),
+    /// Saved scenarios: list, show, delete.
+    Scenarios(ScenariosArgs),
+}
+
+/// The default scenario database, in the current directory.
+pub const DEFAULT_DB: &str = "zoneblanche-scenarios.sqlite";
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// The study file.
+    #[arg(long)]
+    pub study: PathBuf,
+    /// One scenario file (TOML); writes DIR/diff.json, changed.geojson,
+    /// zones_blanches_before.geojson, zones_blanches_after.geojson.
+    #[arg(long, conflicts_with = "scenarios", requires = "out_dir")]
+    pub scenario: Option<PathBuf>,
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    /// A folder of scenario files (*.toml): one summary row per scenario into --out.
+    #[arg(long, requires = "out")]
+    pub scenarios: Option<PathBuf>,
+    /// The summary CSV of --scenarios.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also save the scenario(s) and their summary in the scenario database.
+    #[arg(long)]
+    pub save: bool,
+    /// The scenario database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    #[arg(long)]
+    pub study: PathBuf,
+    /// Kind of the new sites (mediation, espace_rencontre, ...).
+    #[arg(long)]
+    pub kind: String,
+    /// How many sites to pick.
+    #[arg(long, default_value_t = 1)]
+    pub k: usize,
+    /// Candidates CSV (id,lon,lat[,label]); default: the mairies of the study's communes.
+    #[arg(long, conflicts_with = "grid_m")]
+    pub candidates: Option<PathBuf>,
+    /// Candidates at the centres of the cells of this size (metres) that hold demand.
+    #[arg(long)]
+    pub grid_m: Option<u32>,
+    /// cover (most weight brought within the threshold) or worst (lowest worst time).
+    #[arg(long, default_value = "cover")]
+    pub objective: String,
+    /// Travel threshold in minutes (default: the study's for this kind).
+    #[arg(long)]
+    pub threshold_min: Option<f64>,
+    /// Output GeoJSON of the picks.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    #[command(subcommand)]
+    pub action: ScenariosAction,
+    /// The scenario database.
+    #[arg(long, global = true, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenariosAction {
+    /// List saved scenarios.
+    List,
+    /// Show one saved scenario as JSON.
+    Show { name: String },
+    /// Delete one saved scenario.
+    Delete { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// The study file (TOML; paths inside are relative to it).
+    #[arg(long)]
+    pub study: PathBuf,
+    /// Folder for sites.geojson, demand.geojson, zones_blanches.geojson, communes.geojson,
+    /// communes.csv and summary.json (created if missing).
+    #[arg(long)]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,11 @@
 //! zoneblanche: the command-line tool. `main` only reports errors; see `run`.
 
 mod args;
+mod coverage;
 mod input;
 mod progress;
 mod times;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -54,6 +56,10 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         args::Command::Import(a) => times::import(a)?,
         args::Command::Times(a) => times::times(a)?,
+        args::Command::Coverage(a) => coverage::coverage(a)?,
+        args::Command::Whatif(a) => whatif::whatif(a)?,
+        args::Command::Recommend(a) => whatif::recommend(a)?,
+        args::Command::Scenarios(a) => whatif::scenarios(a)?,
     }
     Ok(ExitCode::SUCCESS)
 }

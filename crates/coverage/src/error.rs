@@ -17,4 +17,7 @@ pub enum CoverageError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// The saved-scenario database: not ours, corrupt, newer, or an SQLite failure.
+    #[error("{}: {reason}", path.display())]
+    Store { path: PathBuf, reason: String },
 }

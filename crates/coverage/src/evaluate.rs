@@ -181,37 +181,14 @@ impl Study {
         )
     }
 
-    /// A unit's result from its (ms, site) time.
+    /// A unit's result from its (ms, site) time, with the study's sites.
     pub fn unit_result(
         &self,
         t: Option<(f64, u32)>,
         threshold_min: f64,
         waiting_days: Option<f64>,
     ) -> UnitResult {
-        match t {
-            None => UnitResult {
-                minutes: None,
-                site: None,
-                status: Status::Unreachable,
-                waiting_days: None,
-                waiting_beyond: false,
-            },
-            Some((ms, site)) => {
-                let minutes = ms / 60_000.0;
-                let w = self.sites[site as usize].waiting_days;
-                UnitResult {
-                    minutes: Some(minutes),
-                    site: Some(site),
-                    status: if minutes <= threshold_min {
-                        Status::Within
-                    } else {
-                        Status::Beyond
-                    },
-                    waiting_days: w,
-                    waiting_beyond: matches!((w, waiting_days), (Some(w), Some(limit)) if w > limit),
-                }
-            }
-        }
+        unit_result(&self.sites, t, threshold_min, waiting_days)
     }
 
     /// Aggregates and zones from per-unit results.
@@ -453,5 +430,38 @@ mod tests {
         assert_eq!(weighted_quantile(&[(5.0, 0.0)], 0.5), None);
         assert_eq!(weighted_quantile(&[], 0.5), None);
         assert_eq!(weighted_quantile(&[(1.0, 0.0), (7.0, 2.0)], 0.1), Some(7.0));
+    }
+}
+
+/// A unit's result from its (ms, site) time; `sites` is indexed by the site number.
+pub fn unit_result(
+    sites: &[zb_places::Site],
+    t: Option<(f64, u32)>,
+    threshold_min: f64,
+    waiting_days: Option<f64>,
+) -> UnitResult {
+    match t {
+        None => UnitResult {
+            minutes: None,
+            site: None,
+            status: Status::Unreachable,
+            waiting_days: None,
+            waiting_beyond: false,
+        },
+        Some((ms, site)) => {
+            let minutes = ms / 60_000.0;
+            let w = sites[site as usize].waiting_days;
+            UnitResult {
+                minutes: Some(minutes),
+                site: Some(site),
+                status: if minutes <= threshold_min {
+                    Status::Within
+                } else {
+                    Status::Beyond
+                },
+                waiting_days: w,
+                waiting_beyond: matches!((w, waiting_days), (Some(w), Some(limit)) if w > limit),
+            }
+        }
     }
 }

@@ -19,12 +19,21 @@ pub mod config;
 pub mod dissolve;
 mod error;
 mod evaluate;
+pub mod export;
 pub mod provenance;
+pub mod recommend;
+pub mod scenario;
+pub mod secrecy;
+pub mod store;
 mod study;
+pub mod whatif;
+pub mod whatif_export;
 
 pub use config::{StudyFile, Thresholds};
 pub use error::CoverageError;
 pub use evaluate::{Agg, Coverage, KindCoverage, Status, UnitResult, Zone, weighted_quantile};
+pub use recommend::{Candidate, Objective, Pick, Recommendation, recommend};
+pub use store::{SavedScenario, ScenarioListItem, ScenarioStore};
 pub use study::{CommuneInfo, Study, load_study, road_pieces};
 
 /// Something a user should know about a study's inputs, with a count (nothing is dropped

@@ -29,6 +29,9 @@ pub struct CommuneInfo {
     /// published totals are exempt from the secrecy rule.
     pub published_total: Option<f64>,
     pub geometry: Option<geo::MultiPolygon<f64>>,
+    /// (lon, lat) of the town hall, when the commune came from a communes source (candidate
+    /// sites for `recommend`).
+    pub mairie: Option<(f64, f64)>,
 }
 
 /// A study ready to evaluate. Fields are public for the exporters and the what-if engine.
@@ -224,6 +227,7 @@ impl Study {
                         name: c.name,
                         published_total: Some(c.weight),
                         geometry: Some(c.geometry),
+                        mairie: Some(c.mairie),
                     },
                 );
             }
@@ -236,6 +240,7 @@ impl Study {
                     name: String::new(),
                     published_total: None,
                     geometry: None,
+                    mairie: None,
                 });
             }
         }

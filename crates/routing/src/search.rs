@@ -42,6 +42,25 @@ impl NearestField {
     }
 }
 
+/// Times from vertices to sites, as [`point_time`] reads them: a [`NearestField`], or a
+/// [`Scratch`] after a backward search from one site (reported as site 0).
+pub trait VertexTimes {
+    /// Time in ms from `v` to its site, and the site.
+    fn time_site(&self, v: u32) -> Option<(u32, u32)>;
+}
+
+impl VertexTimes for NearestField {
+    fn time_site(&self, v: u32) -> Option<(u32, u32)> {
+        self.get(v)
+    }
+}
+
+impl VertexTimes for Scratch {
+    fn time_site(&self, v: u32) -> Option<(u32, u32)> {
+        self.time_ms(v).map(|t| (t, 0))
+    }
+}
+
 #[inline]
 fn key(time: u32, site: u32) -> u64 {
     (u64::from(time) << 32) | u64::from(site)
@@ -96,6 +115,106 @@ impl Graph {
         }
         NearestField { time_ms, site }
     }
+}
+
+impl Graph {
+    /// Adds sites to a field in place, exactly as if the field had been computed with them:
+    /// a search from their seeds that stops wherever it does not improve the current
+    /// (time, site) of a vertex. Returns the vertices whose value changed.
+    pub fn add_to_field(&self, field: &mut NearestField, seeds: &[Seed]) -> Vec<u32> {
+        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+        let mut changed = Vec::new();
+        let cur = |f: &NearestField, v: u32| -> u64 {
+            let t = f.time_ms[v as usize];
+            if t == UNREACHED { u64::MAX } else { key(t, f.site[v as usize]) }
+        };
+        for s in seeds {
+            let k = key(s.time_ms, s.site);
+            if k < cur(field, s.vertex) {
+                set(field, s.vertex, k);
+                changed.push(s.vertex);
+                heap.push(Reverse((k, s.vertex)));
+            }
+        }
+        while let Some(Reverse((k, v))) = heap.pop() {
+            if k != cur(field, v) {
+                continue;
+            }
+            let (t, site) = ((k >> 32) as u32, k as u32);
+            for a in self.in_arcs(v) {
+                let nk = key(t.saturating_add(a.time_ms), site);
+                if nk < cur(field, a.other) {
+                    set(field, a.other, nk);
+                    changed.push(a.other);
+                    heap.push(Reverse((nk, a.other)));
+                }
+            }
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
+
+    /// Removes a site from a field in place, exactly as if the field had been computed without
+    /// it: only the vertices it served are recomputed, from their neighbours' values and from
+    /// `remaining` (the seeds of the other sites). Returns the vertices it served.
+    pub fn remove_from_field(&self, field: &mut NearestField, site: u32, remaining: &[Seed]) -> Vec<u32> {
+        let served: Vec<u32> = (0..self.num_vertices() as u32)
+            .filter(|&v| field.site[v as usize] == site)
+            .collect();
+        if served.is_empty() {
+            return served;
+        }
+        for &v in &served {
+            field.time_ms[v as usize] = UNREACHED;
+            field.site[v as usize] = NO_SITE;
+        }
+        let cur = |f: &NearestField, v: u32| -> u64 {
+            let t = f.time_ms[v as usize];
+            if t == UNREACHED { u64::MAX } else { key(t, f.site[v as usize]) }
+        };
+        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+        // The boundary: a served vertex may now go through a neighbour that kept its site.
+        for &v in &served {
+            let mut best = u64::MAX;
+            for a in self.out_arcs(v) {
+                let t = field.time_ms[a.other as usize];
+                if t != UNREACHED && field.site[a.other as usize] != site {
+                    best = best.min(key(t.saturating_add(a.time_ms), field.site[a.other as usize]));
+                }
+            }
+            if best < cur(field, v) {
+                set(field, v, best);
+                heap.push(Reverse((best, v)));
+            }
+        }
+        for s in remaining {
+            let k = key(s.time_ms, s.site);
+            if s.site != site && k < cur(field, s.vertex) {
+                set(field, s.vertex, k);
+                heap.push(Reverse((k, s.vertex)));
+            }
+        }
+        while let Some(Reverse((k, v))) = heap.pop() {
+            if k != cur(field, v) {
+                continue;
+            }
+            let (t, s) = ((k >> 32) as u32, k as u32);
+            for a in self.in_arcs(v) {
+                let nk = key(t.saturating_add(a.time_ms), s);
+                if nk < cur(field, a.other) {
+                    set(field, a.other, nk);
+                    heap.push(Reverse((nk, a.other)));
+                }
+            }
+        }
+        served
+    }
+}
+
+fn set(field: &mut NearestField, v: u32, k: u64) {
+    field.time_ms[v as usize] = (k >> 32) as u32;
+    field.site[v as usize] = k as u32;
 }
 
 /// Direction of a single-source search.
@@ -251,6 +370,30 @@ impl SiteSeeds {
         out
     }
 
+    /// Adds one site; returns its seeds (to pass to [`Graph::add_to_field`]).
+    pub fn add(&mut self, graph: &Graph, site: u32, snap: Snap) -> Vec<Seed> {
+        let other = SiteSeeds::new(graph, &[(site, snap)]);
+        self.seeds.extend(other.seeds.iter().copied());
+        for (l, v) in other.on_link {
+            self.on_link.entry(l).or_default().extend(v);
+        }
+        other.seeds
+    }
+
+    /// Removes one site (its seeds and its place on its link).
+    pub fn remove(&mut self, site: u32) {
+        self.seeds.retain(|s| s.site != site);
+        self.on_link.retain(|_, v| {
+            v.retain(|(s, _)| *s != site);
+            !v.is_empty()
+        });
+    }
+
+    /// The seeds as `(vertex, time)` sources for a [`Scratch`] search (sites not told apart).
+    pub fn sources(&self) -> Vec<(u32, u32)> {
+        self.seeds.iter().map(|s| (s.vertex, s.time_ms)).collect()
+    }
+
     /// The multi-source search from these sites.
     pub fn field(&self, graph: &Graph, limit_ms: Option<u32>) -> NearestField {
         graph.nearest_sites(&self.seeds, limit_ms)
@@ -261,7 +404,7 @@ impl SiteSeeds {
 /// sites' multi-source search. `None` when no site can be reached from there.
 pub fn point_time(
     graph: &Graph,
-    field: &NearestField,
+    field: &impl VertexTimes,
     sites: &SiteSeeds,
     snap: &Snap,
 ) -> Option<(f64, u32)> {
@@ -278,17 +421,17 @@ pub fn point_time(
     };
     // A home exactly at a junction may leave by any link.
     if let Some(end) = at_end(graph, snap)
-        && let Some((t, s)) = field.get(end)
+        && let Some((t, s)) = field.time_site(end)
     {
         offer(f64::from(t), s);
     }
     if flags & FORWARD != 0
-        && let Some((tv, s)) = field.get(v)
+        && let Some((tv, s)) = field.time_site(v)
     {
         offer(total - a + f64::from(tv), s);
     }
     if flags & BACKWARD != 0
-        && let Some((tu, s)) = field.get(u)
+        && let Some((tu, s)) = field.time_site(u)
     {
         offer(a + f64::from(tu), s);
     }

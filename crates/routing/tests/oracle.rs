@@ -273,3 +273,34 @@ fn one_way_links_make_trips_asymmetric_and_points_interpolate_along_the_link() {
     );
     assert!(t_back > 10.0 * t);
 }
+
+#[test]
+fn incremental_add_and_remove_equal_a_full_recomputation() {
+    for seed in 0..40u64 {
+        let graph = Graph::from_raw(&random_raw(seed, 14, 180));
+        let n = graph.num_vertices() as u32;
+        let mut rng = StdRng::seed_from_u64(seed + 1000);
+        let mut seeds: Vec<Seed> = (0..rng.gen_range(1..6))
+            .map(|i| Seed { vertex: rng.gen_range(0..n), time_ms: rng.gen_range(0..2000), site: i })
+            .collect();
+        let mut field = graph.nearest_sites(&seeds, None);
+        let mut next_site = seeds.len() as u32;
+        for _step in 0..8 {
+            if rng.gen_bool(0.5) || seeds.is_empty() {
+                // Open a site (sometimes with two seeds, like a site on a two-way link).
+                let new: Vec<Seed> = (0..rng.gen_range(1..3))
+                    .map(|_| Seed { vertex: rng.gen_range(0..n), time_ms: rng.gen_range(0..2000), site: next_site })
+                    .collect();
+                next_site += 1;
+                let changed = graph.add_to_field(&mut field, &new);
+                seeds.extend(new);
+                assert!(changed.iter().all(|&v| field.site[v as usize] == next_site - 1));
+            } else {
+                let gone = seeds[rng.gen_range(0..seeds.len())].site;
+                seeds.retain(|s| s.site != gone);
+                graph.remove_from_field(&mut field, gone, &seeds);
+            }
+            assert_eq!(field, graph.nearest_sites(&seeds, None), "seed {seed}");
+        }
+    }
+}

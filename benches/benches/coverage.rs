@@ -1,0 +1,22 @@
+//! Coverage benchmarks on the real Andorra road graph with a synthetic study: 50 sites of two
+//! kinds and 50,000 demand units (fixed seeds).
+//! Run: `cargo bench -p zb-benches --bench coverage`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use zb_routing::{Graph, NoProgress, Profile, import_pbf};
+
+fn coverage(c: &mut Criterion) {
+    let Some(pbf) = zb_benches::shared_data("andorra-latest.osm.pbf") else {
+        eprintln!("skipped: ../shared/data/andorra-latest.osm.pbf is absent");
+        return;
+    };
+    let graph = Graph::from_raw(&import_pbf(&pbf, &Profile::default(), &NoProgress).unwrap());
+    let study = zb_benches::synthetic_study(graph, 50, 50_000);
+    let mut g = c.benchmark_group("andorra_study_50k_units_50_sites");
+    g.sample_size(30);
+    g.bench_function("evaluate", |b| b.iter(|| study.evaluate()));
+    g.finish();
+}
+
+criterion_group!(benches, coverage);
+criterion_main!(benches);

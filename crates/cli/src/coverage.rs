@@ -1,0 +1,51 @@
+//! `zoneblanche coverage --study study.toml --out-dir DIR`.
+
+use zb_coverage::{Study, export};
+
+use crate::args::CoverageArgs;
+use crate::progress::Bar;
+use crate::times::Stages;
+
+pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
+    let mut stages = Stages::default();
+    let bar = Bar::new();
+    let study = stages.time("load", || Study::load(&a.study, &bar));
+    bar.finish();
+    let study = study?;
+    let coverage = stages.time("evaluate", || study.evaluate());
+    let written = stages.time("write", || export::write_outputs(&study, &coverage, &a.out_dir))?;
+    if study.provenance.synthetic {
+        eprintln!("note: this study uses SYNTHETIC inputs (made up for a demo or a test)");
+    }
+    eprintln!(
+        "{} demand units, {:.0} {} in all; {} sites; graph {} junctions, {} links",
+        study.units.len(),
+        study.total_weight(),
+        study.counts,
+        study.sites.len(),
+        study.graph.num_vertices(),
+        study.graph.num_links()
+    );
+    for k in &coverage.kinds {
+        let o = &k.overall;
+        let pct = |w: f64| if o.total_weight > 0.0 { 100.0 * w / o.total_weight } else { 0.0 };
+        eprintln!(
+            "{}: threshold {} min; within {:.1}%, beyond {:.1}%, unreachable {:.1}%; median {} min, p90 {} min; {} zones blanches ({} of {} sites on the network)",
+            k.kind,
+            k.threshold_min,
+            pct(o.within_weight),
+            pct(o.beyond_weight),
+            pct(o.unreachable_weight),
+            o.median_min.map_or("-".into(), |m| format!("{m:.1}")),
+            o.p90_min.map_or("-".into(), |m| format!("{m:.1}")),
+            k.zones.len(),
+            k.sites_on_network,
+            k.sites.len()
+        );
+    }
+    for w in &study.warnings {
+        eprintln!("warning: {}", w.message);
+    }
+    eprintln!("wrote {} files to {}; stages: {}", written.len(), a.out_dir.display(), stages.line());
+    Ok(())
+}

@@ -1,0 +1,538 @@
+//! What-if in milliseconds: a scenario applied incrementally to a study's baseline.
+//!
+//! The [`Baseline`] keeps, per kind of site, the multi-source search field and every unit's
+//! time. A scenario's changes are applied to a copy: an added site runs a search from it that
+//! stops where it no longer improves the current nearest-site times
+//! ([`zb_routing::Graph::add_to_field`]); a closed site recomputes only the junctions it served
+//! ([`zb_routing::Graph::remove_from_field`]); a move is a close then an add under the same site
+//! number. Only the demand units on links touching a changed junction are re-timed. The result
+//! is identical to a full recomputation (tested on random scenarios).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use zb_places::Site;
+use zb_routing::{NearestField, SiteSeeds, Snap, point_time};
+
+use crate::evaluate::{KindCoverage, Status, UnitResult, unit_result};
+use crate::scenario::Scenario;
+use crate::{CoverageError, Study, Thresholds};
+
+/// One kind's baseline: its search field and every unit's time.
+#[derive(Debug, Clone)]
+pub struct KindBase {
+    pub seeds: SiteSeeds,
+    pub field: NearestField,
+    /// Per unit: (ms, site) to the nearest site of the kind.
+    pub times: Vec<Option<(f64, u32)>>,
+    /// The coverage with the study's thresholds.
+    pub coverage: KindCoverage,
+}
+
+/// What the what-if engine keeps of a study: computed once, reused for every scenario.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub kinds: BTreeMap<String, KindBase>,
+    /// Demand units by junction: the units on a link, under both its ends (CSR).
+    units_first: Vec<u32>,
+    units_at: Vec<u32>,
+    /// Demand units by link (for sites on the same link).
+    units_on_link: HashMap<u32, Vec<u32>>,
+}
+
+impl Baseline {
+    pub fn new(study: &Study) -> Baseline {
+        let n = study.graph.num_vertices();
+        let mut count = vec![0u32; n + 1];
+        let mut units_on_link: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, s) in study.unit_snaps.iter().enumerate() {
+            if let Ok(s) = s {
+                let (u, v) = study.graph.link_ends(s.link);
+                count[u as usize + 1] += 1;
+                count[v as usize + 1] += 1;
+                units_on_link.entry(s.link).or_default().push(i as u32);
+            }
+        }
+        for i in 0..n {
+            count[i + 1] += count[i];
+        }
+        let mut pos = count.clone();
+        let mut units_at = vec![0u32; count[n] as usize];
+        for (i, s) in study.unit_snaps.iter().enumerate() {
+            if let Ok(s) = s {
+                let (u, v) = study.graph.link_ends(s.link);
+                for x in [u, v] {
+                    units_at[pos[x as usize] as usize] = i as u32;
+                    pos[x as usize] += 1;
+                }
+            }
+        }
+        let kinds = study
+            .kinds()
+            .into_iter()
+            .map(|k| {
+                let base = kind_base(study, &k, &study.thresholds);
+                (k, base)
+            })
+            .collect();
+        Baseline {
+            kinds,
+            units_first: count,
+            units_at,
+            units_on_link,
+        }
+    }
+
+    fn units_at(&self, v: u32) -> &[u32] {
+        &self.units_at
+            [self.units_first[v as usize] as usize..self.units_first[v as usize + 1] as usize]
+    }
+}
+
+fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
+    let (_, seeds, field) = study.kind_field(kind);
+    let times: Vec<Option<(f64, u32)>> = study
+        .unit_snaps
+        .iter()
+        .map(|s| {
+            s.as_ref()
+                .ok()
+                .and_then(|s| point_time(&study.graph, &field, &seeds, s))
+        })
+        .collect();
+    let coverage = summarise_times(study, &study.sites, kind, &times, thresholds);
+    KindBase {
+        seeds,
+        field,
+        times,
+        coverage,
+    }
+}
+
+fn summarise_times(
+    study: &Study,
+    sites: &[Site],
+    kind: &str,
+    times: &[Option<(f64, u32)>],
+    thresholds: &Thresholds,
+) -> KindCoverage {
+    let (th, wait) = (thresholds.minutes(kind), thresholds.waiting_days(kind));
+    let units = times
+        .iter()
+        .map(|t| unit_result(sites, *t, th, wait))
+        .collect();
+    let kind_sites: Vec<u32> = (0..sites.len() as u32)
+        .filter(|&i| sites[i as usize].kind == kind)
+        .collect();
+    let on = kind_sites.len();
+    study.summarise(kind, th, wait, kind_sites, on, units)
+}
+
+/// A demand unit whose status changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitChange {
+    pub unit: usize,
+    pub before: UnitResult,
+    pub after: UnitResult,
+}
+
+/// Before/after of one aggregate row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AggDiff {
+    pub key: String,
+    pub name: Option<String>,
+    pub total_weight: f64,
+    pub total_published: bool,
+    pub within_before: f64,
+    pub within_after: f64,
+    /// Weight that was not within the threshold and now is.
+    pub newly_within_weight: f64,
+    /// Weight that was within the threshold and no longer is.
+    pub newly_beyond_weight: f64,
+    pub median_min_before: Option<f64>,
+    pub median_min_after: Option<f64>,
+    pub p90_min_before: Option<f64>,
+    pub p90_min_after: Option<f64>,
+}
+
+/// One kind's what-if.
+#[derive(Debug, Clone)]
+pub struct KindWhatIf {
+    pub kind: String,
+    pub before: KindCoverage,
+    pub after: KindCoverage,
+    pub overall: AggDiff,
+    pub communes: Vec<AggDiff>,
+    pub groups: BTreeMap<String, Vec<AggDiff>>,
+    /// Units whose status changed, in unit order.
+    pub changed: Vec<UnitChange>,
+    /// Junctions whose nearest site or time changed (the incremental searches' work).
+    pub junctions_updated: usize,
+}
+
+/// A scenario's result: the sites after it, and per kind the before/after and the diff.
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    pub scenario: Scenario,
+    /// The study's sites after the scenario, indexed like the results (closed sites stay in the
+    /// list, flagged in `closed`; added sites come last).
+    pub sites: Vec<Site>,
+    pub closed: Vec<bool>,
+    pub thresholds: Thresholds,
+    pub kinds: Vec<KindWhatIf>,
+}
+
+/// The per-kind state after applying site changes, before summarising.
+pub struct KindState {
+    pub seeds: SiteSeeds,
+    pub field: NearestField,
+    pub times: Vec<Option<(f64, u32)>>,
+    pub junctions_updated: usize,
+}
+
+/// The sites after a scenario, with the snapped positions of the changed ones.
+struct SiteChanges {
+    sites: Vec<Site>,
+    closed: Vec<bool>,
+    /// (kind, site number) closed or moved away.
+    removals: Vec<(String, u32)>,
+    /// (kind, site number, snap) added or moved in.
+    additions: Vec<(String, u32, Snap)>,
+}
+
+fn site_changes(study: &Study, sc: &Scenario) -> Result<SiteChanges, CoverageError> {
+    sc.check().map_err(CoverageError::Invalid)?;
+    let index: HashMap<&str, usize> = study
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let mut sites = study.sites.clone();
+    let mut closed = vec![false; sites.len()];
+    let mut removals = Vec::new();
+    let mut additions = Vec::new();
+    let mut touched: BTreeSet<usize> = BTreeSet::new();
+    let snap = |what: String, lon: f64, lat: f64| -> Result<Snap, CoverageError> {
+        study
+            .index
+            .snap(&study.graph, lon, lat, study.max_snap_m)
+            .map_err(|why| {
+                CoverageError::Invalid(format!(
+                    "{what} at ({lon}, {lat}) is off the road network: {why}"
+                ))
+            })
+    };
+    for (i, c) in sc.close.iter().enumerate() {
+        let Some(&s) = index.get(c.id.as_str()) else {
+            return Err(CoverageError::Invalid(format!(
+                "close[{i}]: no site with id `{}` in the study",
+                c.id
+            )));
+        };
+        if !touched.insert(s) {
+            return Err(CoverageError::Invalid(format!(
+                "close[{i}]: site `{}` is changed twice",
+                c.id
+            )));
+        }
+        closed[s] = true;
+        if study.site_snaps[s].is_ok() {
+            removals.push((sites[s].kind.clone(), s as u32));
+        }
+    }
+    for (i, m) in sc.moves.iter().enumerate() {
+        let Some(&s) = index.get(m.id.as_str()) else {
+            return Err(CoverageError::Invalid(format!(
+                "move[{i}]: no site with id `{}` in the study",
+                m.id
+            )));
+        };
+        if !touched.insert(s) {
+            return Err(CoverageError::Invalid(format!(
+                "move[{i}]: site `{}` is changed twice",
+                m.id
+            )));
+        }
+        let to = snap(format!("move[{i}] `{}`", m.id), m.lon, m.lat)?;
+        if study.site_snaps[s].is_ok() {
+            removals.push((sites[s].kind.clone(), s as u32));
+        }
+        sites[s].lon = m.lon;
+        sites[s].lat = m.lat;
+        additions.push((sites[s].kind.clone(), s as u32, to));
+    }
+    for (i, a) in sc.add.iter().enumerate() {
+        if index.contains_key(a.id.as_str()) {
+            return Err(CoverageError::Invalid(format!(
+                "add[{i}]: id `{}` is already a site of the study",
+                a.id
+            )));
+        }
+        let to = snap(format!("add[{i}] `{}`", a.id), a.lon, a.lat)?;
+        let n = sites.len() as u32;
+        sites.push(Site {
+            id: a.id.clone(),
+            name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+            kind: a.kind.clone(),
+            lon: a.lon,
+            lat: a.lat,
+            capacity: a.capacity,
+            waiting_days: a.waiting_days,
+            opening: a.opening,
+            synthetic: false,
+            extra: [("scenario".to_string(), sc.name.clone())]
+                .into_iter()
+                .collect(),
+        });
+        closed.push(false);
+        additions.push((a.kind.clone(), n, to));
+    }
+    Ok(SiteChanges {
+        sites,
+        closed,
+        removals,
+        additions,
+    })
+}
+
+impl Baseline {
+    /// Applies site changes of one kind incrementally: the engine's core step.
+    pub fn apply_kind(
+        &self,
+        study: &Study,
+        kind: &str,
+        removals: &[u32],
+        additions: &[(u32, Snap)],
+    ) -> KindState {
+        let graph = &study.graph;
+        let (mut seeds, mut field, mut times) = match self.kinds.get(kind) {
+            Some(b) => (b.seeds.clone(), b.field.clone(), b.times.clone()),
+            None => (
+                SiteSeeds::default(),
+                graph.nearest_sites(&[], None),
+                vec![None; study.units.len()],
+            ),
+        };
+        let mut dirty_vertices: Vec<u32> = Vec::new();
+        let mut dirty_links: Vec<u32> = Vec::new();
+        for &s in removals {
+            if let Ok(snap) = study.site_snaps[s as usize] {
+                dirty_links.push(snap.link);
+            }
+            seeds.remove(s);
+            dirty_vertices.extend(graph.remove_from_field(&mut field, s, &seeds.seeds));
+        }
+        for &(s, snap) in additions {
+            let new = seeds.add(graph, s, snap);
+            dirty_links.push(snap.link);
+            dirty_vertices.extend(graph.add_to_field(&mut field, &new));
+        }
+        let junctions_updated = dirty_vertices.len();
+        let mut units: Vec<u32> = dirty_vertices
+            .iter()
+            .flat_map(|&v| self.units_at(v).iter().copied())
+            .collect();
+        for l in &dirty_links {
+            if let Some(u) = self.units_on_link.get(l) {
+                units.extend(u);
+            }
+        }
+        units.sort_unstable();
+        units.dedup();
+        for u in units {
+            if let Ok(s) = &study.unit_snaps[u as usize] {
+                times[u as usize] = point_time(graph, &field, &seeds, s);
+            }
+        }
+        KindState {
+            seeds,
+            field,
+            times,
+            junctions_updated,
+        }
+    }
+
+    /// Applies a scenario: validates it against the study, updates the touched kinds
+    /// incrementally, and diffs every kind before/after.
+    pub fn apply(&self, study: &Study, sc: &Scenario) -> Result<WhatIf, CoverageError> {
+        let ch = site_changes(study, sc)?;
+        let mut thresholds = study.thresholds.clone();
+        for (k, v) in &sc.thresholds {
+            if let Some(kind) = k.strip_suffix("_waiting_days") {
+                thresholds
+                    .per_kind_waiting_days
+                    .insert(kind.to_string(), *v);
+            } else if let Some(kind) = k.strip_suffix("_min") {
+                if kind == "default" {
+                    thresholds.default_min = *v;
+                } else {
+                    thresholds.set_minutes(kind, *v);
+                }
+            }
+        }
+        let mut kinds: BTreeSet<String> = self.kinds.keys().cloned().collect();
+        kinds.extend(ch.additions.iter().map(|a| a.0.clone()));
+        let mut out = Vec::new();
+        for kind in kinds {
+            let removals: Vec<u32> = ch
+                .removals
+                .iter()
+                .filter(|r| r.0 == kind)
+                .map(|r| r.1)
+                .collect();
+            let additions: Vec<(u32, Snap)> = ch
+                .additions
+                .iter()
+                .filter(|a| a.0 == kind)
+                .map(|a| (a.1, a.2))
+                .collect();
+            let base = self.kinds.get(&kind);
+            let before = match base {
+                Some(b) => b.coverage.clone(),
+                None => summarise_times(
+                    study,
+                    &study.sites,
+                    &kind,
+                    &vec![None; study.units.len()],
+                    &study.thresholds,
+                ),
+            };
+            let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
+                (
+                    base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
+                    0,
+                )
+            } else {
+                let st = self.apply_kind(study, &kind, &removals, &additions);
+                (st.times, st.junctions_updated)
+            };
+            let mut after = summarise_times(study, &ch.sites, &kind, &times, &thresholds);
+            after.sites.retain(|&s| !ch.closed[s as usize]);
+            // Added and moved sites snapped (or the scenario was refused); others as loaded.
+            let moved_or_added = |s: u32| ch.additions.iter().any(|a| a.1 == s);
+            after.sites_on_network = after
+                .sites
+                .iter()
+                .filter(|&&s| moved_or_added(s) || study.site_snaps[s as usize].is_ok())
+                .count();
+            out.push(diff_kind(study, kind, before, after, junctions_updated));
+        }
+        Ok(WhatIf {
+            scenario: sc.clone(),
+            sites: ch.sites,
+            closed: ch.closed,
+            thresholds,
+            kinds: out,
+        })
+    }
+}
+
+/// Before/after of the units `idx`, given their aggregate rows before and after.
+fn agg_diff(
+    study: &Study,
+    idx: &[usize],
+    b: &KindCoverage,
+    a: &KindCoverage,
+    before: &crate::Agg,
+    after: &crate::Agg,
+) -> AggDiff {
+    let (mut newly_within, mut newly_beyond) = (0.0, 0.0);
+    for &i in idx {
+        let w = study.units[i].weight;
+        match (
+            b.units[i].status == Status::Within,
+            a.units[i].status == Status::Within,
+        ) {
+            (false, true) => newly_within += w,
+            (true, false) => newly_beyond += w,
+            _ => {}
+        }
+    }
+    AggDiff {
+        key: before.key.clone(),
+        name: before.name.clone(),
+        total_weight: before.total_weight,
+        total_published: before.total_published,
+        within_before: before.within_weight,
+        within_after: after.within_weight,
+        newly_within_weight: newly_within,
+        newly_beyond_weight: newly_beyond,
+        median_min_before: before.median_min,
+        median_min_after: after.median_min,
+        p90_min_before: before.p90_min,
+        p90_min_after: after.p90_min,
+    }
+}
+
+fn diff_kind(
+    study: &Study,
+    kind: String,
+    before: KindCoverage,
+    after: KindCoverage,
+    junctions_updated: usize,
+) -> KindWhatIf {
+    let all: Vec<usize> = (0..study.units.len()).collect();
+    let overall = agg_diff(
+        study,
+        &all,
+        &before,
+        &after,
+        &before.overall,
+        &after.overall,
+    );
+    let mut by_commune: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, u) in study.units.iter().enumerate() {
+        by_commune
+            .entry(u.commune.clone().unwrap_or_default())
+            .or_default()
+            .push(i);
+    }
+    // Aggregate rows come out in key order in both coverages, as here.
+    let communes = by_commune
+        .iter()
+        .zip(before.communes.iter().zip(&after.communes))
+        .map(|((_, idx), (b, a))| agg_diff(study, idx, &before, &after, b, a))
+        .collect();
+    let mut groups = BTreeMap::new();
+    for col in &study.group_columns {
+        let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, u) in study.units.iter().enumerate() {
+            by.entry(u.groups.get(col).cloned().unwrap_or_default())
+                .or_default()
+                .push(i);
+        }
+        let (Some(gb), Some(ga)) = (before.groups.get(col), after.groups.get(col)) else {
+            continue;
+        };
+        groups.insert(
+            col.clone(),
+            by.iter()
+                .zip(gb.iter().zip(ga))
+                .map(|((_, idx), (b, a))| agg_diff(study, idx, &before, &after, b, a))
+                .collect(),
+        );
+    }
+    let changed = before
+        .units
+        .iter()
+        .zip(&after.units)
+        .enumerate()
+        .filter(|(_, (b, a))| b.status != a.status)
+        .map(|(unit, (b, a))| UnitChange {
+            unit,
+            before: *b,
+            after: *a,
+        })
+        .collect();
+    KindWhatIf {
+        kind,
+        before,
+        after,
+        overall,
+        communes,
+        groups,
+        changed,
+        junctions_updated,
+    }
+}

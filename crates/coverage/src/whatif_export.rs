@@ -1,0 +1,297 @@
+//! The what-if outputs: `diff.json`, `changed.geojson`, `zones_blanches_before.geojson`,
+//! `zones_blanches_after.geojson`, a one-row-per-scenario summary, and the picks of
+//! `recommend`, with the secrecy rule of [`crate::secrecy`] applied to every count.
+//!
+//! Secrecy in a diff row: a count strictly between 0 and the minimum is `null` with
+//! `secret: true`. Because within after = within before + newly within - newly beyond, when
+//! either "newly" count of a row is suppressed both are, and so is `within_after` (otherwise the
+//! suppressed one could be recomputed); a suppressed `within_before` takes `within_after` and the
+//! share with it. Totals that are published commune figures are exempt. Individual units that
+//! changed state carry their times and sites; their weight is suppressed when small.
+
+use std::fmt::Write as _;
+
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use serde_json::{Value, json};
+
+use crate::export::{to_bytes, zones_geojson_kind};
+use crate::recommend::Recommendation;
+use crate::secrecy::{is_small, round_count, round_to};
+use crate::whatif::{AggDiff, WhatIf};
+use crate::{CoverageError, Study};
+
+/// The files [`write_whatif`] writes.
+pub const WHATIF_FILES: [&str; 4] = [
+    "diff.json",
+    "changed.geojson",
+    "zones_blanches_before.geojson",
+    "zones_blanches_after.geojson",
+];
+
+fn opt_min(m: Option<f64>) -> Value {
+    m.map_or(Value::Null, |m| json!(round_to(m, 2)))
+}
+
+/// A diff row with the secrecy rule applied.
+pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
+    let mut secret = false;
+    let mut count = |c: f64| -> Option<f64> {
+        if is_small(c, min) {
+            secret = true;
+            None
+        } else {
+            Some(round_count(c))
+        }
+    };
+    let total = if d.total_published { Some(round_count(d.total_weight)) } else { count(d.total_weight) };
+    let mut within_before = count(d.within_before);
+    let mut within_after = count(d.within_after);
+    let mut newly_within = count(d.newly_within_weight);
+    let mut newly_beyond = count(d.newly_beyond_weight);
+    if newly_within.is_none() || newly_beyond.is_none() {
+        newly_within = None;
+        newly_beyond = None;
+        within_after = None;
+    }
+    if within_before.is_none() {
+        within_after = None;
+    }
+    if within_after.is_none() && newly_within.is_some() && newly_beyond.is_some() {
+        // within_before + newly_within - newly_beyond would give within_after back.
+        within_before = None;
+    }
+    let share = |w: Option<f64>| match (w, total) {
+        (Some(w), Some(t)) if t > 0.0 => json!(round_to(w / t, 4)),
+        _ => Value::Null,
+    };
+    json!({
+        "key": d.key,
+        "name": d.name,
+        "total": total,
+        "within_before": within_before,
+        "within_after": within_after,
+        "within_share_before": share(within_before),
+        "within_share_after": share(within_after),
+        "newly_within": newly_within,
+        "newly_beyond": newly_beyond,
+        "median_min_before": opt_min(d.median_min_before),
+        "median_min_after": opt_min(d.median_min_after),
+        "p90_min_before": opt_min(d.p90_min_before),
+        "p90_min_after": opt_min(d.p90_min_after),
+        "secret": secret,
+    })
+}
+
+/// `diff.json`: per kind, the overall, commune and group diffs and the state changes counted.
+pub fn diff_json(study: &Study, w: &WhatIf) -> Value {
+    let min = study.secrecy_min_count;
+    let kinds: serde_json::Map<String, Value> = w
+        .kinds
+        .iter()
+        .map(|k| {
+            let groups: serde_json::Map<String, Value> = k
+                .groups
+                .iter()
+                .map(|(col, rows)| (col.clone(), rows.iter().map(|r| agg_diff_json(r, min)).collect()))
+                .collect();
+            let v = json!({
+                "threshold_min_before": k.before.threshold_min,
+                "threshold_min_after": k.after.threshold_min,
+                "sites_before": k.before.sites.len(),
+                "sites_after": k.after.sites.len(),
+                "overall": agg_diff_json(&k.overall, min),
+                "communes": k.communes.iter().map(|r| agg_diff_json(r, min)).collect::<Vec<_>>(),
+                "groups": groups,
+                "units_changing_state": k.changed.len(),
+                "zones_before": k.before.zones.len(),
+                "zones_after": k.after.zones.len(),
+                "junctions_updated": k.junctions_updated,
+            });
+            (k.kind.clone(), v)
+        })
+        .collect();
+    json!({
+        "scenario": w.scenario,
+        "study": study.name,
+        "synthetic": study.provenance.synthetic,
+        "counts": study.counts,
+        "kinds": kinds,
+        "secrecy": {"min_count": min, "rule": "counts strictly between 0 and min_count are null with secret: true; see README"},
+        "provenance": study.provenance,
+    })
+}
+
+fn point(lon: f64, lat: f64) -> Geometry {
+    Geometry::new(GeometryValue::Point {
+        coordinates: Position::from(vec![round_to(lon, 6), round_to(lat, 6)]),
+    })
+}
+
+fn collection(study: &Study, features: Vec<Feature>, extra: &[(&str, Value)]) -> FeatureCollection {
+    let mut fm = JsonObject::new();
+    fm.insert("provenance".into(), serde_json::to_value(&study.provenance).unwrap_or(Value::Null));
+    fm.insert("counts".into(), json!(study.counts));
+    if study.provenance.synthetic {
+        fm.insert("synthetic".into(), json!(true));
+    }
+    for (k, v) in extra {
+        fm.insert((*k).into(), v.clone());
+    }
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(fm),
+    }
+}
+
+/// `changed.geojson`: the demand units that change state, with old and new minutes and site.
+pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
+    let min = study.secrecy_min_count;
+    let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.clone());
+    let mut features = Vec::new();
+    for k in &w.kinds {
+        for c in &k.changed {
+            let u = &study.units[c.unit];
+            let small = is_small(u.weight, min);
+            let mut p = JsonObject::new();
+            p.insert("id".into(), json!(u.id));
+            p.insert("commune".into(), json!(u.commune));
+            p.insert("kind".into(), json!(k.kind));
+            p.insert("weight".into(), if small { Value::Null } else { json!(round_count(u.weight)) });
+            p.insert("secret".into(), json!(small));
+            p.insert("status_before".into(), json!(c.before.status.as_str()));
+            p.insert("status_after".into(), json!(c.after.status.as_str()));
+            p.insert("minutes_before".into(), opt_min(c.before.minutes));
+            p.insert("minutes_after".into(), opt_min(c.after.minutes));
+            p.insert("site_before".into(), json!(site_id(c.before.site)));
+            p.insert("site_after".into(), json!(site_id(c.after.site)));
+            features.push(Feature {
+                bbox: None,
+                geometry: Some(point(u.lon, u.lat)),
+                id: None,
+                properties: Some(p),
+                foreign_members: None,
+            });
+        }
+    }
+    collection(study, features, &[("scenario", json!(w.scenario.name))])
+}
+
+/// The zones blanches of every kind, before (`after = false`) or after the scenario.
+pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureCollection {
+    let mut features = Vec::new();
+    for k in &w.kinds {
+        let cov = if after { &k.after } else { &k.before };
+        features.extend(zones_geojson_kind(study, cov).features);
+    }
+    let when = if after { "after" } else { "before" };
+    collection(study, features, &[("scenario", json!(w.scenario.name)), ("when", json!(when))])
+}
+
+/// Writes the four what-if files into `out_dir`, all or nothing.
+pub fn write_whatif(study: &Study, w: &WhatIf, out_dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CoverageError> {
+    let docs: Vec<(&str, Vec<u8>)> = vec![
+        (WHATIF_FILES[0], to_bytes(&diff_json(study, w))),
+        (WHATIF_FILES[1], to_bytes(&changed_geojson(study, w))),
+        (WHATIF_FILES[2], to_bytes(&zones_before_after(study, w, false))),
+        (WHATIF_FILES[3], to_bytes(&zones_before_after(study, w, true))),
+    ];
+    crate::export::write_documents(&docs, out_dir)
+}
+
+/// The header of the one-row-per-scenario summary CSV.
+pub fn summary_csv_header(kinds: &[String]) -> String {
+    let mut h = String::from("scenario,file");
+    for k in kinds {
+        for c in ["threshold_min", "within_before", "within_after", "newly_within", "newly_beyond", "median_min_before", "median_min_after", "p90_min_before", "p90_min_after", "units_changing_state", "secret"] {
+            let _ = write!(h, ",{c}_{k}");
+        }
+    }
+    h.push('\n');
+    h
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One CSV row of a scenario's overall diff per kind (columns of [`summary_csv_header`]).
+pub fn summary_csv_row(study: &Study, w: &WhatIf, file: &str, kinds: &[String]) -> String {
+    let mut row = format!("{},{}", csv_field(&w.scenario.name), csv_field(file));
+    for kind in kinds {
+        let Some(k) = w.kinds.iter().find(|k| &k.kind == kind) else {
+            row.push_str(&",".repeat(11));
+            continue;
+        };
+        let v = agg_diff_json(&k.overall, study.secrecy_min_count);
+        let cell = |key: &str| match &v[key] {
+            Value::Null => String::new(),
+            x => x.to_string(),
+        };
+        let _ = write!(
+            row,
+            ",{},{},{},{},{},{},{},{},{},{},{}",
+            k.after.threshold_min,
+            cell("within_before"),
+            cell("within_after"),
+            cell("newly_within"),
+            cell("newly_beyond"),
+            cell("median_min_before"),
+            cell("median_min_after"),
+            cell("p90_min_before"),
+            cell("p90_min_after"),
+            k.changed.len(),
+            u8::from(v["secret"] == json!(true))
+        );
+    }
+    row.push('\n');
+    row
+}
+
+/// `picks.geojson`: the recommended sites with their marginal gain and cumulative coverage.
+pub fn picks_geojson(study: &Study, r: &Recommendation) -> FeatureCollection {
+    let min = study.secrecy_min_count;
+    let count = |c: f64| if is_small(c, min) { Value::Null } else { json!(round_count(c)) };
+    let features = r
+        .picks
+        .iter()
+        .map(|p| {
+            let mut props = JsonObject::new();
+            props.insert("rank".into(), json!(p.rank));
+            props.insert("id".into(), json!(p.candidate.id));
+            props.insert("label".into(), json!(p.candidate.label));
+            props.insert("kind".into(), json!(r.kind));
+            props.insert("gain_weight".into(), count(p.gain_weight));
+            props.insert("cumulative_within_weight".into(), count(p.cumulative_within_weight));
+            props.insert(
+                "cumulative_within_share".into(),
+                if is_small(p.cumulative_within_weight, min) { Value::Null } else { json!(round_to(p.cumulative_within_share, 4)) },
+            );
+            props.insert("worst_min_after".into(), opt_min(p.worst_min_after));
+            props.insert("secret".into(), json!(is_small(p.gain_weight, min) || is_small(p.cumulative_within_weight, min)));
+            Feature {
+                bbox: None,
+                geometry: Some(point(p.candidate.lon, p.candidate.lat)),
+                id: None,
+                properties: Some(props),
+                foreign_members: None,
+            }
+        })
+        .collect();
+    collection(
+        study,
+        features,
+        &[
+            ("kind", json!(r.kind)),
+            ("objective", json!(r.objective.as_str())),
+            ("threshold_min", json!(r.threshold_min)),
+            ("base_within_weight", count(r.base_within_weight)),
+            ("base_worst_min", opt_min(r.base_worst_min)),
+            ("skipped", serde_json::to_value(&r.skipped).unwrap_or(Value::Null)),
+        ],
+    )
+}

@@ -93,8 +93,10 @@ pub fn synthetic_study(graph: Graph, n_sites: usize, n_units: usize) -> zb_cover
         .collect();
     let population = zb_places::Population::from_units(units, "people (synthetic)");
     let provenance = zb_coverage::provenance::Provenance::new(Some("synthetic benchmark".into()), Vec::new(), graph.profile_name().into(), true);
-    let mut thresholds = zb_coverage::Thresholds::default();
-    thresholds.default_min = 10.0;
+    let thresholds = zb_coverage::Thresholds {
+        default_min: 10.0,
+        ..Default::default()
+    };
     zb_coverage::Study::from_parts(
         Some("synthetic benchmark".into()),
         true,

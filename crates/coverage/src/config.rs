@@ -279,7 +279,7 @@ min_count = 11
         let e =
             StudyFile::parse(&MONACO.replace("format = \"communes\"", "format = \"shapefile\""))
                 .unwrap_err();
-        assert!(e.starts_with("line 9, column 10"), "{e}");
+        assert!(e.starts_with("line 8, column 10"), "{e}");
         let e =
             StudyFile::parse(&MONACO.replace("[secrecy]", "[secrecy]\ncolour = 2")).unwrap_err();
         assert!(e.contains("colour"), "{e}");

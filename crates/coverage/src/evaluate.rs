@@ -414,25 +414,6 @@ pub fn weighted_quantile(sorted: &[(f64, f64)], q: f64) -> Option<f64> {
     sorted.iter().rev().find(|p| p.1 > 0.0).map(|p| p.0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn weighted_quantiles() {
-        let v = [(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
-        assert_eq!(weighted_quantile(&v, 0.5), Some(2.0));
-        assert_eq!(weighted_quantile(&v, 0.9), Some(4.0));
-        let v = [(10.0, 9.0), (50.0, 1.0)];
-        assert_eq!(weighted_quantile(&v, 0.5), Some(10.0));
-        assert_eq!(weighted_quantile(&v, 0.9), Some(10.0));
-        assert_eq!(weighted_quantile(&v, 0.95), Some(50.0));
-        assert_eq!(weighted_quantile(&[(5.0, 0.0)], 0.5), None);
-        assert_eq!(weighted_quantile(&[], 0.5), None);
-        assert_eq!(weighted_quantile(&[(1.0, 0.0), (7.0, 2.0)], 0.1), Some(7.0));
-    }
-}
-
 /// A unit's result from its (ms, site) time; `sites` is indexed by the site number.
 pub fn unit_result(
     sites: &[zb_places::Site],
@@ -463,5 +444,24 @@ pub fn unit_result(
                 waiting_beyond: matches!((w, waiting_days), (Some(w), Some(limit)) if w > limit),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantiles() {
+        let v = [(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
+        assert_eq!(weighted_quantile(&v, 0.5), Some(2.0));
+        assert_eq!(weighted_quantile(&v, 0.9), Some(4.0));
+        let v = [(10.0, 9.0), (50.0, 1.0)];
+        assert_eq!(weighted_quantile(&v, 0.5), Some(10.0));
+        assert_eq!(weighted_quantile(&v, 0.9), Some(10.0));
+        assert_eq!(weighted_quantile(&v, 0.95), Some(50.0));
+        assert_eq!(weighted_quantile(&[(5.0, 0.0)], 0.5), None);
+        assert_eq!(weighted_quantile(&[], 0.5), None);
+        assert_eq!(weighted_quantile(&[(1.0, 0.0), (7.0, 2.0)], 0.1), Some(7.0));
     }
 }

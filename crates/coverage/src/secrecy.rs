@@ -15,17 +15,17 @@
 //!   totals that are not published figures.
 //! * **Secondary suppression.** Counts are tied by sums: a total is within + beyond + unreachable;
 //!   communes (and the values of each grouping column) add up to the territory; demand units add
-//!   up to their commune, group value, the territory, and their zone blanche; the zones add up to
-//!   the territory's beyond + unreachable. A suppressed small count must not be recomputable from
-//!   published counts through these sums, and the suppressed counts of one sum, taken together,
-//!   must not be small either (when a total is shown and exactly one of its parts is suppressed,
-//!   that part is the total minus the others). Whenever that happens, the smallest other published
-//!   count of the sum is suppressed as well (non-zero counts first, preferring one that cannot be
-//!   recomputed in turn), and the check is repeated until nothing small can be recomputed.
-//!   The published status of each demand unit is taken into account (a commune whose units are
-//!   all within the threshold has 0 beyond and 0 unreachable). Only an exempt published total
-//!   may still give a small count away, when it is the only other term of a sum (a small commune
-//!   whose units are all beyond the threshold): that count is public already.
+//!   up to their commune, group value, the territory and their zone blanche, status by status
+//!   (each unit's status is published); the zones add up to the territory's beyond +
+//!   unreachable. A suppressed small count must not be recomputable from the published counts
+//!   through these sums, even step by step, and the suppressed counts of one sum must not add up
+//!   to a small count either (when a total is shown and exactly one of its parts is suppressed,
+//!   that part is the total minus the others). Whenever that happens, another published count of
+//!   that sum is suppressed too — the smallest, non-zero counts first, preferring parts over
+//!   totals and counts that no other sum gives straight back — and the check is repeated until
+//!   nothing small can be recomputed. Counts recomputable from the published commune totals and
+//!   the units' statuses alone (a small commune whose units are all beyond the threshold) are
+//!   public already: they are still written as `null`, but nothing else is suppressed for them.
 //! * **Shares** are suppressed with their numerator or denominator: `within_share` is `null`
 //!   whenever `within` or the total is. Times, waiting days and numbers of sites or cells are not
 //!   counts and are always published.
@@ -193,7 +193,8 @@ impl Table {
             let mut progress = false;
             let mut visited = BTreeSet::new();
             for r in violated {
-                if let Some(_c) = self.candidate(r, &closure, &public, &index, &mut visited) {
+                if let Some(c) = self.candidate(r, &closure, &public, &index, &mut visited) {
+                    self.state[c as usize] = CellState::Secondary;
                     progress = true;
                 }
             }
@@ -209,8 +210,8 @@ impl Table {
 
     /// Small counts (or small sums of suppressed counts) that can be recomputed from the shown
     /// counts, and not from the exempt published figures alone, as readable lines (one per sum
-    /// giving them away). An independent audit of [`Table::protect`], whose result has none
-    /// unless some sum has nothing left to suppress.
+    /// giving them away): the check [`Table::protect`] repeats, for audits; empty after it
+    /// unless some sum had nothing left to suppress.
     pub fn leaks(&self, min: f64) -> Vec<String> {
         let index = self.relations_of_cells();
         let public = self.closure(&index, self.exempt.clone()).known;
@@ -313,8 +314,7 @@ impl Table {
             if closure.unknown[ri] < 2 {
                 continue;
             }
-            if r
-                .cells
+            if r.cells
                 .iter()
                 .all(|&c| closure.known[c as usize] || public[c as usize])
             {
@@ -866,8 +866,8 @@ mod tests {
         let (b, bp) = row(&mut t, true, [300.0, 40.0, 0.0]);
         let (all, allp) = row(&mut t, false, [395.0, 45.0, 0.0]);
         t.relate(&[all], &[a, b]);
-        for j in 0..3 {
-            t.relate(&[allp[j]], &[ap[j], bp[j]]);
+        for ((all, a), b) in allp.iter().zip(&ap).zip(&bp) {
+            t.relate(&[*all], &[*a, *b]);
         }
         t.protect(MIN);
         assert!(t.leaks(MIN).is_empty(), "{:?}", t.leaks(MIN));
@@ -964,9 +964,9 @@ mod tests {
                 let (total, cells) = row(&mut t, published, sums);
                 let units: Vec<CellId> = parts.iter().flatten().map(|x| x.0).collect();
                 t.relate(&[total], &units);
-                for j in 0..3 {
-                    let members: Vec<CellId> = parts[j].iter().map(|x| x.0).collect();
-                    t.relate(&[cells[j]], &members);
+                for (cell, part) in cells.iter().zip(&parts) {
+                    let members: Vec<CellId> = part.iter().map(|x| x.0).collect();
+                    t.relate(&[*cell], &members);
                 }
                 rows.push((total, cells, sums));
             }
@@ -975,9 +975,9 @@ mod tests {
             let totals: Vec<CellId> = rows.iter().map(|r| r.0).collect();
             t.relate(&[all], &totals);
             t.relate(&[all], &all_units);
-            for j in 0..3 {
+            for (j, all) in allp.iter().enumerate() {
                 let col: Vec<CellId> = rows.iter().map(|r| r.1[j]).collect();
-                t.relate(&[allp[j]], &col);
+                t.relate(&[*all], &col);
             }
             t.protect(MIN);
             for i in 0..t.values.len() {

@@ -130,9 +130,16 @@ impl ScenarioStore {
         let conn = Connection::open(path).map_err(|e| sql_err(path, "cannot open", e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| sql_err(path, "cannot set up", e))?;
-        // The first read of the header: a file that is not SQLite fails here.
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
+        // The first read of the header: a file that is not SQLite fails here. One statement, so
+        // that the version and the tables are of the same state when another process creates
+        // the schema meanwhile.
+        let (version, tables): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_schema WHERE type = 'table')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| sql_err(path, "cannot read", e))?;
         if version > SCHEMA_VERSION {
             return Err(err(format!(
@@ -143,13 +150,6 @@ impl ScenarioStore {
             return Err(err(format!("has an unknown schema version {version}")));
         }
         quick_check(&conn, path)?;
-        let tables: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| sql_err(path, "cannot read", e))?;
         if version == 0 && tables > 0 {
             return Err(err(
                 "is an SQLite database of something else, not a zoneblanche scenario store (it has tables and no schema version)".into(),

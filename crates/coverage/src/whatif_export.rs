@@ -43,7 +43,11 @@ pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
             Some(round_count(c))
         }
     };
-    let total = if d.total_published { Some(round_count(d.total_weight)) } else { count(d.total_weight) };
+    let total = if d.total_published {
+        Some(round_count(d.total_weight))
+    } else {
+        count(d.total_weight)
+    };
     let mut within_before = count(d.within_before);
     let mut within_after = count(d.within_after);
     let mut newly_within = count(d.newly_within_weight);
@@ -92,7 +96,12 @@ pub fn diff_json(study: &Study, w: &WhatIf) -> Value {
             let groups: serde_json::Map<String, Value> = k
                 .groups
                 .iter()
-                .map(|(col, rows)| (col.clone(), rows.iter().map(|r| agg_diff_json(r, min)).collect()))
+                .map(|(col, rows)| {
+                    (
+                        col.clone(),
+                        rows.iter().map(|r| agg_diff_json(r, min)).collect(),
+                    )
+                })
                 .collect();
             let v = json!({
                 "threshold_min_before": k.before.threshold_min,
@@ -129,7 +138,10 @@ fn point(lon: f64, lat: f64) -> Geometry {
 
 fn collection(study: &Study, features: Vec<Feature>, extra: &[(&str, Value)]) -> FeatureCollection {
     let mut fm = JsonObject::new();
-    fm.insert("provenance".into(), serde_json::to_value(&study.provenance).unwrap_or(Value::Null));
+    fm.insert(
+        "provenance".into(),
+        serde_json::to_value(&study.provenance).unwrap_or(Value::Null),
+    );
     fm.insert("counts".into(), json!(study.counts));
     if study.provenance.synthetic {
         fm.insert("synthetic".into(), json!(true));
@@ -157,7 +169,14 @@ pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
             p.insert("id".into(), json!(u.id));
             p.insert("commune".into(), json!(u.commune));
             p.insert("kind".into(), json!(k.kind));
-            p.insert("weight".into(), if small { Value::Null } else { json!(round_count(u.weight)) });
+            p.insert(
+                "weight".into(),
+                if small {
+                    Value::Null
+                } else {
+                    json!(round_count(u.weight))
+                },
+            );
             p.insert("secret".into(), json!(small));
             p.insert("status_before".into(), json!(c.before.status.as_str()));
             p.insert("status_after".into(), json!(c.after.status.as_str()));
@@ -185,16 +204,30 @@ pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureColl
         features.extend(zones_geojson_kind(study, cov).features);
     }
     let when = if after { "after" } else { "before" };
-    collection(study, features, &[("scenario", json!(w.scenario.name)), ("when", json!(when))])
+    collection(
+        study,
+        features,
+        &[("scenario", json!(w.scenario.name)), ("when", json!(when))],
+    )
 }
 
 /// Writes the four what-if files into `out_dir`, all or nothing.
-pub fn write_whatif(study: &Study, w: &WhatIf, out_dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CoverageError> {
+pub fn write_whatif(
+    study: &Study,
+    w: &WhatIf,
+    out_dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, CoverageError> {
     let docs: Vec<(&str, Vec<u8>)> = vec![
         (WHATIF_FILES[0], to_bytes(&diff_json(study, w))),
         (WHATIF_FILES[1], to_bytes(&changed_geojson(study, w))),
-        (WHATIF_FILES[2], to_bytes(&zones_before_after(study, w, false))),
-        (WHATIF_FILES[3], to_bytes(&zones_before_after(study, w, true))),
+        (
+            WHATIF_FILES[2],
+            to_bytes(&zones_before_after(study, w, false)),
+        ),
+        (
+            WHATIF_FILES[3],
+            to_bytes(&zones_before_after(study, w, true)),
+        ),
     ];
     crate::export::write_documents(&docs, out_dir)
 }
@@ -203,7 +236,19 @@ pub fn write_whatif(study: &Study, w: &WhatIf, out_dir: &std::path::Path) -> Res
 pub fn summary_csv_header(kinds: &[String]) -> String {
     let mut h = String::from("scenario,file");
     for k in kinds {
-        for c in ["threshold_min", "within_before", "within_after", "newly_within", "newly_beyond", "median_min_before", "median_min_after", "p90_min_before", "p90_min_after", "units_changing_state", "secret"] {
+        for c in [
+            "threshold_min",
+            "within_before",
+            "within_after",
+            "newly_within",
+            "newly_beyond",
+            "median_min_before",
+            "median_min_after",
+            "p90_min_before",
+            "p90_min_after",
+            "units_changing_state",
+            "secret",
+        ] {
             let _ = write!(h, ",{c}_{k}");
         }
     }
@@ -255,7 +300,13 @@ pub fn summary_csv_row(study: &Study, w: &WhatIf, file: &str, kinds: &[String]) 
 /// `picks.geojson`: the recommended sites with their marginal gain and cumulative coverage.
 pub fn picks_geojson(study: &Study, r: &Recommendation) -> FeatureCollection {
     let min = study.secrecy_min_count;
-    let count = |c: f64| if is_small(c, min) { Value::Null } else { json!(round_count(c)) };
+    let count = |c: f64| {
+        if is_small(c, min) {
+            Value::Null
+        } else {
+            json!(round_count(c))
+        }
+    };
     let features = r
         .picks
         .iter()
@@ -266,13 +317,23 @@ pub fn picks_geojson(study: &Study, r: &Recommendation) -> FeatureCollection {
             props.insert("label".into(), json!(p.candidate.label));
             props.insert("kind".into(), json!(r.kind));
             props.insert("gain_weight".into(), count(p.gain_weight));
-            props.insert("cumulative_within_weight".into(), count(p.cumulative_within_weight));
+            props.insert(
+                "cumulative_within_weight".into(),
+                count(p.cumulative_within_weight),
+            );
             props.insert(
                 "cumulative_within_share".into(),
-                if is_small(p.cumulative_within_weight, min) { Value::Null } else { json!(round_to(p.cumulative_within_share, 4)) },
+                if is_small(p.cumulative_within_weight, min) {
+                    Value::Null
+                } else {
+                    json!(round_to(p.cumulative_within_share, 4))
+                },
             );
             props.insert("worst_min_after".into(), opt_min(p.worst_min_after));
-            props.insert("secret".into(), json!(is_small(p.gain_weight, min) || is_small(p.cumulative_within_weight, min)));
+            props.insert(
+                "secret".into(),
+                json!(is_small(p.gain_weight, min) || is_small(p.cumulative_within_weight, min)),
+            );
             Feature {
                 bbox: None,
                 geometry: Some(point(p.candidate.lon, p.candidate.lat)),
@@ -291,7 +352,10 @@ pub fn picks_geojson(study: &Study, r: &Recommendation) -> FeatureCollection {
             ("threshold_min", json!(r.threshold_min)),
             ("base_within_weight", count(r.base_within_weight)),
             ("base_worst_min", opt_min(r.base_worst_min)),
-            ("skipped", serde_json::to_value(&r.skipped).unwrap_or(Value::Null)),
+            (
+                "skipped",
+                serde_json::to_value(&r.skipped).unwrap_or(Value::Null),
+            ),
         ],
     )
 }

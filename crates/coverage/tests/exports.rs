@@ -61,7 +61,11 @@ fn gdal_opens_every_geojson_with_the_right_counts_types_and_crs() {
         ("sites.geojson", study.sites.len(), "Point"),
         ("demand.geojson", study.units.len(), "Point"),
         ("zones_blanches.geojson", zones, "Polygon"),
-        ("communes.geojson", coverage.kinds[0].communes.len(), "Multi Polygon"),
+        (
+            "communes.geojson",
+            coverage.kinds[0].communes.len(),
+            "Multi Polygon",
+        ),
     ] {
         let info = ogrinfo(&dir.path().join(file));
         assert!(
@@ -102,7 +106,11 @@ fn check_polygon(rings: &Value, what: &str) {
     for (i, r) in rings.as_array().unwrap().iter().enumerate() {
         let mut ring = Vec::new();
         positions(r, &mut ring);
-        assert!(ring.len() >= 4, "{what}: ring {i} has {} positions", ring.len());
+        assert!(
+            ring.len() >= 4,
+            "{what}: ring {i} has {} positions",
+            ring.len()
+        );
         assert_eq!(ring.first(), ring.last(), "{what}: ring {i} is not closed");
         let a = signed_area2(&ring);
         if i == 0 {
@@ -116,9 +124,15 @@ fn check_polygon(rings: &Value, what: &str) {
 /// RFC 7946 and our conventions on one FeatureCollection.
 fn check_rfc7946(fc: &Value, study: &Study, file: &str) {
     assert_eq!(fc["type"], "FeatureCollection", "{file}");
-    assert!(fc.get("crs").is_none(), "{file}: RFC 7946 has no crs member");
+    assert!(
+        fc.get("crs").is_none(),
+        "{file}: RFC 7946 has no crs member"
+    );
     assert_eq!(fc["counts"], study.counts.as_str(), "{file}");
-    assert_eq!(fc["synthetic"], true, "{file}: the Monaco sites are synthetic");
+    assert_eq!(
+        fc["synthetic"], true,
+        "{file}: the Monaco sites are synthetic"
+    );
     let prov = &fc["provenance"];
     assert_eq!(prov["generated_at"], study.provenance.generated_at.as_str());
     assert!(prov["inputs"].as_array().unwrap().len() >= 4, "{file}");
@@ -136,12 +150,19 @@ fn check_rfc7946(fc: &Value, study: &Study, file: &str) {
         positions(&g["coordinates"], &mut all);
         for &(lon, lat) in &all {
             for x in [lon, lat] {
-                assert_eq!((x * 1e6).round() / 1e6, x, "{what}: {x} has more than 6 decimals");
+                assert_eq!(
+                    (x * 1e6).round() / 1e6,
+                    x,
+                    "{what}: {x} has more than 6 decimals"
+                );
                 assert!(!(x == 0.0 && x.is_sign_negative()), "{what}: -0.0");
             }
             assert!((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat));
             // The study area: lon/lat, not lat/lon or projected metres.
-            assert!((7.3..7.6).contains(&lon) && (43.6..43.9).contains(&lat), "{what}");
+            assert!(
+                (7.3..7.6).contains(&lon) && (43.6..43.9).contains(&lat),
+                "{what}"
+            );
         }
         match g["type"].as_str().unwrap() {
             "Point" => {}
@@ -212,7 +233,13 @@ fn geojson_follows_rfc7946_and_the_property_contract() {
         let k = coverage.kind(p["kind"].as_str().unwrap()).unwrap();
         assert_eq!(p["threshold_min"], k.threshold_min);
         assert!(p["cells"].as_u64().unwrap() >= 1);
-        assert!(p["communes"].as_array().unwrap().iter().all(Value::is_string));
+        assert!(
+            p["communes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_string)
+        );
     }
     for k in &coverage.kinds {
         let one = zones_geojson_kind(&study, k);
@@ -246,7 +273,9 @@ fn count_secret(v: &Value) -> usize {
     match v {
         Value::Object(m) => m
             .iter()
-            .map(|(k, x)| usize::from(k.starts_with("secret") && x == &Value::Bool(true)) + count_secret(x))
+            .map(|(k, x)| {
+                usize::from(k.starts_with("secret") && x == &Value::Bool(true)) + count_secret(x)
+            })
             .sum(),
         Value::Array(a) => a.iter().map(count_secret).sum(),
         _ => 0,
@@ -259,11 +288,17 @@ fn assert_no_small_count(study: &Study, label: &str, expect_secrets: bool) {
     let min = study.secrecy_min_count;
     let exports = Exports::new(study, &coverage);
     let leaks = exports.protection().table().leaks(min);
-    assert!(leaks.is_empty(), "{label}: recomputable small counts: {leaks:?}");
+    assert!(
+        leaks.is_empty(),
+        "{label}: recomputable small counts: {leaks:?}"
+    );
     let mut secrets = 0;
     for (file, doc) in documents(dir.path()) {
         let found = check_secrecy(&doc, min);
-        assert!(found.is_empty(), "{label}: {file} shows small counts: {found:?}");
+        assert!(
+            found.is_empty(),
+            "{label}: {file} shows small counts: {found:?}"
+        );
         secrets += count_secret(&doc);
     }
     let summary = common::read_json(&dir.path().join("summary.json"));
@@ -271,16 +306,29 @@ fn assert_no_small_count(study: &Study, label: &str, expect_secrets: bool) {
     for w in summary["warnings"].as_array().unwrap() {
         let m = w["message"].as_str().unwrap();
         if let Some((_, rest)) = m.split_once("(weight ") {
-            let n: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            let n: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
             if let Ok(n) = n.parse::<f64>() {
-                assert!(!is_small(n, min), "{label}: warning shows a small weight: {m}");
+                assert!(
+                    !is_small(n, min),
+                    "{label}: warning shows a small weight: {m}"
+                );
             }
         }
     }
-    let raw_small = study.units.iter().filter(|u| is_small(u.weight, min)).count();
+    let raw_small = study
+        .units
+        .iter()
+        .filter(|u| is_small(u.weight, min))
+        .count();
     eprintln!("{label}: {raw_small} small unit weights, {secrets} secret flags");
     if expect_secrets {
-        assert!(raw_small > 0, "{label}: the variant has small counts to hide");
+        assert!(
+            raw_small > 0,
+            "{label}: the variant has small counts to hide"
+        );
         assert!(secrets > 0, "{label}: nothing was flagged secret");
         let (primary, secondary) = exports.protection().suppressed();
         assert_eq!(summary["secrecy"]["suppressed_primary"], primary);
@@ -303,7 +351,13 @@ fn no_small_count_leaks_from_any_file() {
     assert_no_small_count(&low, "low population", true);
 
     // Published commune totals stay, even when small.
-    let (_, out) = outputs(&low);
+    let (coverage, out) = outputs(&low);
+    let summary = common::read_json(&out.path().join("summary.json"));
+    for k in &coverage.kinds {
+        let rows = summary["groups"]["epci"][&k.kind].as_array().unwrap();
+        let values: Vec<&str> = rows.iter().map(|r| r["value"].as_str().unwrap()).collect();
+        assert_eq!(values, ["200030195", "200039915"]);
+    }
     let communes = common::read_json(&out.path().join("communes.geojson"));
     let totals: Vec<f64> = communes["features"]
         .as_array()
@@ -372,7 +426,12 @@ fn accounting_identity_holds_in_the_coverage_and_the_outputs() {
         let o = summary["kinds"][&k.kind].as_object().unwrap();
         identity(
             o,
-            ["within_weight", "beyond_weight", "unreachable_weight", "total_weight"],
+            [
+                "within_weight",
+                "beyond_weight",
+                "unreachable_weight",
+                "total_weight",
+            ],
             &k.kind,
         );
         assert_eq!(o["threshold_min"], k.threshold_min);
@@ -386,9 +445,18 @@ fn accounting_identity_holds_in_the_coverage_and_the_outputs() {
     let features = communes["features"].as_array().unwrap();
     for k in &coverage.kinds {
         let cols = ["within", "beyond", "unreachable"].map(|c| format!("{c}_{}", k.kind));
-        let parts = [cols[0].as_str(), cols[1].as_str(), cols[2].as_str(), "total"];
+        let parts = [
+            cols[0].as_str(),
+            cols[1].as_str(),
+            cols[2].as_str(),
+            "total",
+        ];
         for f in features {
-            identity(f["properties"].as_object().unwrap(), parts, "communes.geojson");
+            identity(
+                f["properties"].as_object().unwrap(),
+                parts,
+                "communes.geojson",
+            );
         }
         for row in &csv_rows {
             identity(row, parts, "communes.csv");
@@ -416,7 +484,10 @@ fn communes_csv_agrees_with_communes_geojson() {
         keys.sort();
         let mut cols: Vec<&String> = header.iter().collect();
         cols.sort();
-        assert_eq!(keys, cols, "the CSV has the GeoJSON's properties as columns");
+        assert_eq!(
+            keys, cols,
+            "the CSV has the GeoJSON's properties as columns"
+        );
         for h in &header {
             let (a, b) = (&row[h], &props[h]);
             let same = match (a.as_f64(), b.as_f64()) {
@@ -428,7 +499,12 @@ fn communes_csv_agrees_with_communes_geojson() {
     }
     // Codes stay strings with their leading zero.
     let text = std::fs::read_to_string(dir.path().join("communes.csv")).unwrap();
-    assert!(text.lines().nth(1).unwrap().starts_with("06012,Beausoleil,"));
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("06012,Beausoleil,")
+    );
 }
 
 fn staging_dirs(dir: &Path) -> Vec<String> {
@@ -444,12 +520,18 @@ fn files_are_replaced_whole_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a/b");
     let docs = |v: &str| -> Vec<(&'static str, Vec<u8>)> {
-        FILES.iter().map(|f| (*f, format!("{v} {f}\n").into_bytes())).collect()
+        FILES
+            .iter()
+            .map(|f| (*f, format!("{v} {f}\n").into_bytes()))
+            .collect()
     };
     // Created when missing.
     let written = write_documents(&docs("one"), &out).unwrap();
     assert_eq!(written.len(), FILES.len());
-    assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), "one summary.json\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.json")).unwrap(),
+        "one summary.json\n"
+    );
     assert!(staging_dirs(&out).is_empty());
     // A directory where summary.json goes: an error, and every old file left as it was.
     std::fs::remove_file(out.join("summary.json")).unwrap();
@@ -468,7 +550,10 @@ fn files_are_replaced_whole_or_not_at_all() {
     std::fs::remove_dir(out.join("summary.json")).unwrap();
     write_documents(&docs("three"), &out).unwrap();
     for f in FILES {
-        assert_eq!(std::fs::read_to_string(out.join(f)).unwrap(), format!("three {f}\n"));
+        assert_eq!(
+            std::fs::read_to_string(out.join(f)).unwrap(),
+            format!("three {f}\n")
+        );
     }
     assert!(staging_dirs(&out).is_empty());
     // An output "directory" that is a file is an error naming it.
@@ -476,4 +561,44 @@ fn files_are_replaced_whole_or_not_at_all() {
     std::fs::write(&file, "x").unwrap();
     assert!(write_documents(&docs("four"), &file).is_err());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+/// A population given as points (which may be addresses) is exported at the centre of each
+/// point's 200 m cell, never at the point itself.
+#[test]
+fn points_are_exported_at_their_cell_centre() {
+    let Some(pbf) = common::shared("monaco-latest.osm.pbf") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let points = [(7.424_613, 43.738_412), (7.416_737, 43.732_519)];
+    let mut csv = String::from("id,lon,lat,households,code_insee\n");
+    for (i, (lon, lat)) in points.iter().enumerate() {
+        csv.push_str(&format!("h{i},{lon},{lat},{},06012\n", 20 + i));
+    }
+    std::fs::write(dir.path().join("points.csv"), csv).unwrap();
+    let sites = common::workspace().join("data/monaco/synthetic_sites.csv");
+    let toml = format!(
+        "[network]\npbf = {pbf:?}\n[[sites]]\nfile = {sites:?}\n\
+         [[population]]\nfile = \"points.csv\"\nformat = \"points\"\nweight = \"households\"\n"
+    );
+    std::fs::write(dir.path().join("study.toml"), toml).unwrap();
+    let study = zb_coverage::load_study(&dir.path().join("study.toml")).unwrap();
+    let demand = Exports::new(&study, &study.evaluate()).demand();
+    assert_eq!(demand.features.len(), points.len());
+    for (i, (f, &(lon, lat))) in demand.features.iter().zip(&points).enumerate() {
+        let Some(geojson::GeometryValue::Point { coordinates: c }) =
+            f.geometry.as_ref().map(|g| &g.value)
+        else {
+            panic!("a point")
+        };
+        let (e, n) = study.unit_cell(i).centre();
+        let (clon, clat) = zb_places::crs::laea3035_inverse(e, n);
+        assert!((c[0] - clon).abs() < 1e-6 && (c[1] - clat).abs() < 1e-6);
+        assert!(
+            (c[0] - lon).abs() > 1e-5 || (c[1] - lat).abs() > 1e-5,
+            "exported as given"
+        );
+        assert_eq!(f.property("weight"), Some(&Value::from(20.0 + i as f64)));
+    }
 }

@@ -159,6 +159,34 @@ fn store_is_send() {
 }
 
 #[test]
+fn connections_per_thread_share_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    // Each thread opens its own store on a file that does not exist yet: both may try to create
+    // the schema, and their saves interleave.
+    let writers: Vec<_> = (0..3)
+        .map(|t| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = ScenarioStore::open(&path).unwrap();
+                for i in 0..15 {
+                    store.save(&saved(&format!("t{t}-{i:02}"), i)).unwrap();
+                    assert!(store.get(&format!("t{t}-{i:02}")).unwrap().is_some());
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let store = ScenarioStore::open(&path).unwrap();
+    let list = store.list().unwrap();
+    assert_eq!(list.len(), 45);
+    assert_eq!(list[0].name, "t0-00");
+    assert_eq!(list[44].name, "t2-14");
+}
+
+#[test]
 fn newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.db");

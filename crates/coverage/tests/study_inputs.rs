@@ -243,8 +243,10 @@ fn accounting_holds_on_random_studies() {
                     .collect(),
             })
             .collect();
-        let mut th = zb_coverage::Thresholds::default();
-        th.default_min = rng.gen_range(1.0..8.0);
+        let th = zb_coverage::Thresholds {
+            default_min: rng.gen_range(1.0..8.0),
+            ..Default::default()
+        };
         let study = Study::from_parts(
             None,
             true,

@@ -64,20 +64,23 @@ pub fn monaco_study() -> Option<Study> {
     Some(study)
 }
 
-/// The Monaco study with tiny commune populations, so that small counts occur everywhere.
+/// The Monaco study with tiny commune populations, so that small counts occur everywhere, and
+/// the communes grouped by EPCI.
 pub fn low_population_study(dir: &Path) -> Option<Study> {
     let pbf = shared("monaco-latest.osm.pbf")?;
     let communes = shared("communes_06_monaco_neighbours.geojson")?;
     let mut fc: Value = serde_json::from_str(&std::fs::read_to_string(communes).unwrap()).unwrap();
-    let small = BTreeMap::from([
-        ("06012", 62),
-        ("06032", 25),
-        ("06104", 9),
-        ("06150", 4),
-    ]);
+    let small = BTreeMap::from([("06012", 62), ("06032", 25), ("06104", 9), ("06150", 4)]);
     for f in fc["features"].as_array_mut().unwrap() {
         let code = f["properties"]["code_insee"].as_str().unwrap().to_string();
         f["properties"]["population_municipale"] = small[code.as_str()].into();
+        // EPCI (SIREN): Métropole Nice Côte d'Azur, CA de la Riviera française.
+        let epci = if code == "06032" {
+            "200030195"
+        } else {
+            "200039915"
+        };
+        f["properties"]["epci"] = epci.into();
     }
     std::fs::write(dir.join("communes.geojson"), fc.to_string()).unwrap();
     let sites = workspace().join("data/monaco/synthetic_sites.csv");
@@ -85,7 +88,7 @@ pub fn low_population_study(dir: &Path) -> Option<Study> {
         "[study]\nname = \"Monaco, low population (synthetic)\"\nsynthetic = true\n\
          [network]\npbf = {pbf:?}\n[[sites]]\nfile = {sites:?}\n\
          [[population]]\nfile = \"communes.geojson\"\nformat = \"communes\"\n\
-         weight = \"population_municipale\"\ncounts = \"people\"\n\
+         weight = \"population_municipale\"\ncounts = \"people\"\ngroup_by = [\"epci\"]\n\
          [thresholds]\ndefault_min = 30\nmediation_min = 4\nespace_rencontre_min = 6\n\
          espace_rencontre_waiting_days = 60\n"
     );

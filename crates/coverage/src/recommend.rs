@@ -710,11 +710,9 @@ fn worst_costs(study: &Study, snaps: &[Snap], picked: &[bool], state: &State) ->
                         (t, None) => Some(t.unwrap_or(f64::INFINITY)),
                         _ => None,
                     };
-                    let after = match exact {
-                        Some(t) => today.min(t),
-                        None if today <= b => today,
-                        None => return (c, None),
-                    };
+                    // Unknown: beyond `b`; then either today's time is the lesser, or both are
+                    // beyond `b` and the check below prunes the candidate.
+                    let after = exact.map_or(today, |t| today.min(t));
                     worst = worst.max(after);
                     if worst > b {
                         return (c, None);

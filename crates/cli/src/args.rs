@@ -23,12 +23,37 @@ pub enum Command {
     Times(TimesArgs),
     /// A coverage study: zones blanches and tables by commune, as GeoJSON, CSV and JSON.
     Coverage(CoverageArgs),
+    /// Generate a SYNTHETIC territory: a road network around real communes, as an OSM PBF.
+    Generate(GenerateArgs),
     /// What if sites open, move or close, or thresholds change: the diff, in milliseconds.
     Whatif(WhatifArgs),
     /// The best places for k new sites of a kind.
     Recommend(RecommendArgs),
     /// Saved scenarios: list, show, delete.
     Scenarios(ScenariosArgs),
+    /// Serve the JSON API and the map page over HTTP.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The study file.
+    #[arg(long)]
+    pub study: PathBuf,
+    /// Address and port to listen on. A non-loopback address needs a token (or
+    /// --allow-anonymous-writes).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// A file holding the bearer token that saving and deleting scenarios require (default: the
+    /// ZB_TOKEN environment variable; without either, anyone who reaches the server may write).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Allow writes without a token on a non-loopback address.
+    #[arg(long)]
+    pub allow_anonymous_writes: bool,
+    /// The scenario database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
 }
 
 /// The default scenario database, in the current directory.
@@ -37,8 +62,11 @@ pub const DEFAULT_DB: &str = "zoneblanche-scenarios.sqlite";
 #[derive(Debug, Args)]
 pub struct WhatifArgs {
     /// The study file.
-    #[arg(long)]
-    pub study: PathBuf,
+    #[arg(long, required_unless_present = "demo")]
+    pub study: Option<PathBuf>,
+    /// Use the built-in demo study (Lozère, SYNTHETIC roads and sites) instead of --study.
+    #[arg(long, conflicts_with = "study")]
+    pub demo: bool,
     /// One scenario file (TOML); writes DIR/diff.json, changed.geojson,
     /// zones_blanches_before.geojson, zones_blanches_after.geojson.
     #[arg(long, conflicts_with = "scenarios", requires = "out_dir")]
@@ -108,12 +136,34 @@ pub enum ScenariosAction {
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
     /// The study file (TOML; paths inside are relative to it).
-    #[arg(long)]
-    pub study: PathBuf,
+    #[arg(long, required_unless_present = "demo")]
+    pub study: Option<PathBuf>,
+    /// Use the built-in demo study (Lozère, SYNTHETIC roads and sites) instead of --study.
+    #[arg(long, conflicts_with = "study")]
+    pub demo: bool,
     /// Folder for sites.geojson, demand.geojson, zones_blanches.geojson, communes.geojson,
     /// communes.csv and summary.json (created if missing).
     #[arg(long)]
     pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Communes CSV with the columns of communes_france.csv (code_insee, dep,
+    /// population_municipale, mairie_lon, mairie_lat; nom, inner_point_*, centroid_*,
+    /// area_km2_approx used when present).
+    #[arg(long)]
+    pub communes: PathBuf,
+    /// Départements to generate (repeat or comma-separate: --dep 48,12); default: every
+    /// metropolitan département (not 971-976).
+    #[arg(long, value_delimiter = ',')]
+    pub dep: Vec<String>,
+    /// Seed of the generator: the same communes and seed give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The .osm.pbf file to write.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

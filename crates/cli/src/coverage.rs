@@ -9,11 +9,14 @@ use crate::times::Stages;
 pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     let mut stages = Stages::default();
     let bar = Bar::new();
-    let study = stages.time("load", || Study::load(&a.study, &bar));
+    let study_path = crate::demo::study_path(a.study.as_deref(), a.demo)?;
+    let study = stages.time("load", || Study::load(&study_path, &bar));
     bar.finish();
     let study = study?;
     let coverage = stages.time("evaluate", || study.evaluate());
-    let written = stages.time("write", || export::write_outputs(&study, &coverage, &a.out_dir))?;
+    let written = stages.time("write", || {
+        export::write_outputs(&study, &coverage, &a.out_dir)
+    })?;
     if study.provenance.synthetic {
         eprintln!("note: this study uses SYNTHETIC inputs (made up for a demo or a test)");
     }
@@ -28,7 +31,13 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     );
     for k in &coverage.kinds {
         let o = &k.overall;
-        let pct = |w: f64| if o.total_weight > 0.0 { 100.0 * w / o.total_weight } else { 0.0 };
+        let pct = |w: f64| {
+            if o.total_weight > 0.0 {
+                100.0 * w / o.total_weight
+            } else {
+                0.0
+            }
+        };
         eprintln!(
             "{}: threshold {} min; within {:.1}%, beyond {:.1}%, unreachable {:.1}%; median {} min, p90 {} min; {} zones blanches ({} of {} sites on the network)",
             k.kind,
@@ -46,6 +55,11 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     for w in &study.warnings {
         eprintln!("warning: {}", w.message);
     }
-    eprintln!("wrote {} files to {}; stages: {}", written.len(), a.out_dir.display(), stages.line());
+    eprintln!(
+        "wrote {} files to {}; stages: {}",
+        written.len(),
+        a.out_dir.display(),
+        stages.line()
+    );
     Ok(())
 }

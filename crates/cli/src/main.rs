@@ -2,8 +2,11 @@
 
 mod args;
 mod coverage;
+mod demo;
+mod generate;
 mod input;
 mod progress;
+mod serve;
 mod times;
 mod whatif;
 
@@ -57,9 +60,11 @@ fn run() -> anyhow::Result<ExitCode> {
         args::Command::Import(a) => times::import(a)?,
         args::Command::Times(a) => times::times(a)?,
         args::Command::Coverage(a) => coverage::coverage(a)?,
+        args::Command::Generate(a) => generate::generate(a)?,
         args::Command::Whatif(a) => whatif::whatif(a)?,
         args::Command::Recommend(a) => whatif::recommend(a)?,
         args::Command::Scenarios(a) => whatif::scenarios(a)?,
+        args::Command::Serve(a) => serve::serve(a)?,
     }
     Ok(ExitCode::SUCCESS)
 }

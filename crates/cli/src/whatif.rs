@@ -3,11 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use zb_coverage::recommend::{Objective, candidates_from_csv, candidates_from_grid, candidates_from_mairies, recommend as pick};
+use zb_coverage::recommend::{
+    Objective, candidates_from_csv, candidates_from_grid, candidates_from_mairies,
+    recommend as pick,
+};
 use zb_coverage::scenario::Scenario;
 use zb_coverage::store::{SavedScenario, ScenarioStore};
 use zb_coverage::whatif::{Baseline, WhatIf};
-use zb_coverage::whatif_export::{diff_json, picks_geojson, summary_csv_header, summary_csv_row, write_whatif};
+use zb_coverage::whatif_export::{
+    diff_json, picks_geojson, summary_csv_header, summary_csv_row, write_whatif,
+};
 use zb_coverage::{Study, export};
 
 use crate::args::{RecommendArgs, ScenariosAction, ScenariosArgs, WhatifArgs};
@@ -42,7 +47,7 @@ fn report(w: &WhatIf) {
     }
 }
 
-fn save(db: &Path, study: &Study, w: &WhatIf, a: &WhatifArgs) -> anyhow::Result<()> {
+fn save(db: &Path, study: &Study, w: &WhatIf, study_path: &Path) -> anyhow::Result<()> {
     let mut store = ScenarioStore::open(db)?;
     let summary = diff_json(study, w);
     let provenance = serde_json::to_value(&study.provenance)?;
@@ -52,7 +57,12 @@ fn save(db: &Path, study: &Study, w: &WhatIf, a: &WhatifArgs) -> anyhow::Result<
         w.scenario.clone(),
         summary,
         provenance,
-        Some(study.name.clone().unwrap_or_else(|| a.study.display().to_string())),
+        Some(
+            study
+                .name
+                .clone()
+                .unwrap_or_else(|| study_path.display().to_string()),
+        ),
     ))?;
     eprintln!("saved scenario `{name}` in {}", db.display());
     Ok(())
@@ -77,20 +87,32 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
         }
         _ => bail!("give --scenario FILE --out-dir DIR, or --scenarios DIR --out summary.csv"),
     };
-    let scenarios: Vec<Scenario> = files.iter().map(|f| Scenario::read(f)).collect::<Result<_, _>>()?;
-    let study = load(&a.study, &mut stages)?;
+    let scenarios: Vec<Scenario> = files
+        .iter()
+        .map(|f| Scenario::read(f))
+        .collect::<Result<_, _>>()?;
+    let study_path = crate::demo::study_path(a.study.as_deref(), a.demo)?;
+    let study = load(&study_path, &mut stages)?;
     let base = stages.time("baseline", || Baseline::new(&study));
     if let Some(out_dir) = &a.out_dir {
         let w = stages.time("scenario", || base.apply(&study, &scenarios[0]))?;
         let written = stages.time("write", || write_whatif(&study, &w, out_dir))?;
         report(&w);
         if a.save {
-            save(&a.db, &study, &w, &a)?;
+            save(&a.db, &study, &w, &study_path)?;
         }
-        eprintln!("wrote {} files to {}; stages: {}", written.len(), out_dir.display(), stages.line());
+        eprintln!(
+            "wrote {} files to {}; stages: {}",
+            written.len(),
+            out_dir.display(),
+            stages.line()
+        );
         return Ok(());
     }
-    let out = a.out.as_ref().expect("clap requires --out with --scenarios");
+    let out = a
+        .out
+        .as_ref()
+        .expect("clap requires --out with --scenarios");
     let mut results = Vec::new();
     for (f, sc) in files.iter().zip(&scenarios) {
         let w = base
@@ -108,14 +130,22 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
     }
     let mut csv = summary_csv_header(&kinds);
     for (f, w) in &results {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         csv.push_str(&summary_csv_row(&study, w, &name, &kinds));
         if a.save {
-            save(&a.db, &study, w, &a)?;
+            save(&a.db, &study, w, &study_path)?;
         }
     }
     zb_routing::write_atomic(out, csv.as_bytes())?;
-    eprintln!("{} scenarios -> {}; stages: {}", results.len(), out.display(), stages.line());
+    eprintln!(
+        "{} scenarios -> {}; stages: {}",
+        results.len(),
+        out.display(),
+        stages.line()
+    );
     Ok(())
 }
 
@@ -126,7 +156,7 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
     {
         bail!("--threshold-min: {t} is outside 1-240 minutes");
     }
-    let candidates_file = a.candidates.as_ref().map(|p| candidates_from_csv(p)).transpose()?;
+    let candidates_file = a.candidates.as_ref().map(candidates_from_csv).transpose()?;
     let mut stages = Stages::default();
     let study = load(&a.study, &mut stages)?;
     let candidates = match (candidates_file, a.grid_m) {
@@ -134,8 +164,12 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
         (None, Some(m)) => candidates_from_grid(&study, m)?,
         (None, None) => candidates_from_mairies(&study),
     };
-    let threshold = a.threshold_min.unwrap_or_else(|| study.thresholds.minutes(&a.kind));
-    let r = stages.time("recommend", || pick(&study, &a.kind, a.k, &candidates, objective, threshold))?;
+    let threshold = a
+        .threshold_min
+        .unwrap_or_else(|| study.thresholds.minutes(&a.kind));
+    let r = stages.time("recommend", || {
+        pick(&study, &a.kind, a.k, &candidates, objective, threshold)
+    })?;
     let fc = picks_geojson(&study, &r);
     zb_routing::write_atomic(&a.out, &export::to_bytes(&fc))?;
     for p in &r.picks {
@@ -148,11 +182,15 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
             p.gain_weight,
             threshold,
             100.0 * p.cumulative_within_share,
-            p.worst_min_after.map_or(String::new(), |w| format!(", worst {w:.1} min"))
+            p.worst_min_after
+                .map_or(String::new(), |w| format!(", worst {w:.1} min"))
         );
     }
     if !r.skipped.is_empty() {
-        eprintln!("warning: {} candidates are off the road network and were skipped", r.skipped.len());
+        eprintln!(
+            "warning: {} candidates are off the road network and were skipped",
+            r.skipped.len()
+        );
     }
     eprintln!("wrote {}; stages: {}", a.out.display(), stages.line());
     Ok(())
@@ -160,13 +198,21 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
 
 pub fn scenarios(a: ScenariosArgs) -> anyhow::Result<()> {
     if !a.db.exists() {
-        bail!("{}: no scenario database here (save one with `zoneblanche whatif --save`)", a.db.display());
+        bail!(
+            "{}: no scenario database here (save one with `zoneblanche whatif --save`)",
+            a.db.display()
+        );
     }
     let mut store = ScenarioStore::open(&a.db)?;
     match a.action {
         ScenariosAction::List => {
             for s in store.list()? {
-                println!("{}\t{}\t{}", s.name, s.saved_at, s.description.unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}",
+                    s.name,
+                    s.saved_at,
+                    s.description.unwrap_or_default()
+                );
             }
         }
         ScenariosAction::Show { name } => match store.get(&name)? {

@@ -9,6 +9,7 @@
 //! is identical to a full recomputation (tested on random scenarios).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use zb_places::Site;
@@ -26,7 +27,7 @@ pub struct KindBase {
     /// Per unit: (ms, site) to the nearest site of the kind.
     pub times: Vec<Option<(f64, u32)>>,
     /// The coverage with the study's thresholds.
-    pub coverage: KindCoverage,
+    pub coverage: Arc<KindCoverage>,
 }
 
 /// What the what-if engine keeps of a study: computed once, reused for every scenario.
@@ -105,7 +106,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         seeds,
         field,
         times,
-        coverage,
+        coverage: Arc::new(coverage),
     }
 }
 
@@ -159,8 +160,9 @@ pub struct AggDiff {
 #[derive(Debug, Clone)]
 pub struct KindWhatIf {
     pub kind: String,
-    pub before: KindCoverage,
-    pub after: KindCoverage,
+    pub before: Arc<KindCoverage>,
+    /// The same `Arc` as `before` when the scenario leaves the kind untouched.
+    pub after: Arc<KindCoverage>,
     pub overall: AggDiff,
     pub communes: Vec<AggDiff>,
     pub groups: BTreeMap<String, Vec<AggDiff>>,
@@ -389,20 +391,19 @@ impl Baseline {
                 .collect();
             let base = self.kinds.get(&kind);
             let before = match base {
-                Some(b) => b.coverage.clone(),
-                None => summarise_times(
-                    study,
-                    &study.sites,
-                    &kind,
-                    &vec![None; study.units.len()],
-                    &study.thresholds,
-                ),
+                Some(b) => Arc::clone(&b.coverage),
+                None => Arc::new(summarise_times(study, &study.sites, &kind, &vec![None; study.units.len()], &study.thresholds)),
             };
+            let untouched = removals.is_empty()
+                && additions.is_empty()
+                && thresholds.minutes(&kind) == before.threshold_min
+                && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
+            if untouched {
+                out.push(diff_kind(study, kind, Arc::clone(&before), before, 0));
+                continue;
+            }
             let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
-                (
-                    base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
-                    0,
-                )
+                (base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()), 0)
             } else {
                 let st = self.apply_kind(study, &kind, &removals, &additions);
                 (st.times, st.junctions_updated)
@@ -416,6 +417,7 @@ impl Baseline {
                 .iter()
                 .filter(|&&s| moved_or_added(s) || study.site_snaps[s as usize].is_ok())
                 .count();
+            let after = Arc::new(after);
             out.push(diff_kind(study, kind, before, after, junctions_updated));
         }
         Ok(WhatIf {
@@ -468,8 +470,8 @@ fn agg_diff(
 fn diff_kind(
     study: &Study,
     kind: String,
-    before: KindCoverage,
-    after: KindCoverage,
+    before: Arc<KindCoverage>,
+    after: Arc<KindCoverage>,
     junctions_updated: usize,
 ) -> KindWhatIf {
     let all: Vec<usize> = (0..study.units.len()).collect();

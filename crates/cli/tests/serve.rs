@@ -1,0 +1,120 @@
+//! `zoneblanche serve` end to end: the loopback rule, then the real binary on the Monaco study,
+//! a request over a socket and a graceful stop on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn a_public_address_without_a_token_is_refused_before_loading() {
+    let out = Command::new(env!("CARGO_BIN_EXE_zoneblanche"))
+        .args([
+            "serve",
+            "--study",
+            "no-such-study.toml",
+            "--bind",
+            "0.0.0.0:0",
+        ])
+        .env_remove("ZB_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--allow-anonymous-writes"), "{err}");
+    assert!(err.contains("0.0.0.0:0"), "{err}");
+    assert!(
+        !err.contains("no-such-study"),
+        "checked before the study: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// One HTTP/1.1 request on a fresh connection; the whole answer.
+fn http(port: u16, request: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_answers_on_loopback_and_stops_on_sigterm() {
+    let Some(_) = data(MONACO) else { return };
+    let study = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/monaco/study.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zoneblanche"))
+        .args(["serve", "--study", study, "--bind", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("scenarios.sqlite"))
+        .env("ZB_TOKEN", "s3cret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read stderr on a thread (request logs would fill the pipe), pass on the port.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let port: u16 = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server says where it listens");
+        if let Some(rest) = line.split("on http://127.0.0.1:").nth(1) {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+
+    let res = http(
+        port,
+        "GET /api/territory HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    assert!(res.contains("\"counts\":\"people\""), "{res}");
+    let body = r#"{"name":"x"}"#;
+    let res = http(
+        port,
+        &format!(
+            "POST /api/scenarios HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(
+        res.starts_with("HTTP/1.1 401"),
+        "the token is required: {res}"
+    );
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let err = reader.join().unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("stopped"), "{err}");
+    assert!(err.contains("/api/territory"), "request logs: {err}");
+}

@@ -1,0 +1,136 @@
+//! Browser test of the map page (`web/`): the app served in-process on `127.0.0.1:0` with the
+//! Monaco example study and a fresh scenario store, then `node tests/browser/map.test.mjs`
+//! (playwright-core driving Debian's `/usr/bin/chromium`, headless) against it. The script
+//! checks that the page loads with no failed request, is usable within 2 s, draws sites, zones,
+//! roads and communes, that moving the threshold changes the numbers and that a click adds a
+//! candidate whose diff appears within a second; it writes screenshots to
+//! `<target>/browser-artifacts/`.
+//!
+//! Skipped (with a printed reason) only when the shared data is absent. Node.js and Chromium are
+//! required tools: without them the test fails and names `scripts/setup`.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use zb_server::{AppState, Options};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn browser_dir() -> PathBuf {
+    common::workspace().join("tests/browser")
+}
+
+/// `<target>/browser-artifacts` (the cargo target directory, wherever it is).
+fn artifact_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("browser-artifacts")
+}
+
+fn run(cmd: &mut Command, what: &str) -> Output {
+    cmd.output().unwrap_or_else(|e| {
+        panic!("{what}: cannot run it ({e}); run scripts/setup to install the test tools")
+    })
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A line for the person running `cargo test`, past the harness's capture.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[test]
+fn map_page_in_headless_chromium() {
+    let Some(study) = common::monaco() else {
+        return;
+    };
+    // Required tools: fail, do not skip.
+    let node = run(Command::new("node").arg("--version"), "node --version");
+    assert!(
+        node.status.success(),
+        "node --version failed: {}; run scripts/setup",
+        text(&node)
+    );
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: the browser test needs Debian's chromium; run scripts/setup"
+    );
+    let dir = browser_dir();
+    if !dir.join("node_modules/playwright-core").exists() {
+        let o = run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir),
+            "npm ci --prefix tests/browser",
+        );
+        assert!(
+            o.status.success(),
+            "npm ci --prefix tests/browser failed (run scripts/setup):\n{}",
+            text(&o)
+        );
+    }
+
+    // The server, on its own runtime; the test thread runs the browser.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store_dir = tempfile::tempdir().unwrap();
+    let store =
+        zb_coverage::ScenarioStore::open(&store_dir.path().join("scenarios.sqlite")).unwrap();
+    let state = AppState::new(
+        study,
+        Options {
+            store: Some(store),
+            ..Options::default()
+        },
+    );
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(zb_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let artifacts = artifact_dir();
+    let out = run(
+        Command::new("node")
+            .arg(dir.join("map.test.mjs"))
+            .arg(&url)
+            .arg(&artifacts),
+        "node tests/browser/map.test.mjs",
+    );
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap().unwrap();
+
+    let log = text(&out);
+    let _ = std::fs::create_dir_all(&artifacts);
+    let _ = std::fs::write(artifacts.join("map.test.log"), &log);
+    println!("{log}");
+    assert!(
+        out.status.success(),
+        "the browser test failed ({}); its output:\n{log}",
+        out.status
+    );
+    for line in log.lines() {
+        let l = line.trim();
+        if l.starts_with("usable after") || l.starts_with("diff shown") {
+            say(&format!("browser: {l}"));
+        }
+    }
+    let shot = artifacts.join("map.png");
+    assert!(shot.exists(), "no screenshot at {}", shot.display());
+    say(&format!("browser: screenshot {}", shot.display()));
+}

@@ -30,16 +30,24 @@ fn routing(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("andorra");
     g.sample_size(30);
-    g.bench_function("import_pbf", |b| b.iter(|| Graph::from_raw(&import_pbf(&pbf, &profile, &NoProgress).unwrap())));
+    g.bench_function("import_pbf", |b| {
+        b.iter(|| Graph::from_raw(&import_pbf(&pbf, &profile, &NoProgress).unwrap()))
+    });
     let dir = std::env::temp_dir().join(format!("zb-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let zbg = dir.join("andorra.zbg");
     cache::write_graph(&graph, &zbg).unwrap();
-    g.bench_function("load_graph_cache", |b| b.iter(|| cache::read_graph(&zbg).unwrap()));
+    g.bench_function("load_graph_cache", |b| {
+        b.iter(|| cache::read_graph(&zbg).unwrap())
+    });
     g.bench_function("build_snap_index", |b| b.iter(|| SnapIndex::new(&graph)));
     g.sample_size(100);
-    g.bench_function("multi_source_search_10_sites", |b| b.iter(|| seeds.field(&graph, None)));
-    g.bench_function("bounded_search_10_sites_15min", |b| b.iter(|| seeds.field(&graph, Some(15 * 60_000))));
+    g.bench_function("multi_source_search_10_sites", |b| {
+        b.iter(|| seeds.field(&graph, None))
+    });
+    g.bench_function("bounded_search_10_sites_15min", |b| {
+        b.iter(|| seeds.field(&graph, Some(15 * 60_000)))
+    });
     g.bench_function("snap_5000_points_parallel", |b| {
         b.iter(|| {
             homes
@@ -49,7 +57,12 @@ fn routing(c: &mut Criterion) {
         })
     });
     g.bench_function("point_times_5000", |b| {
-        b.iter(|| home_snaps.iter().filter_map(|s| point_time(&graph, &field, &seeds, s)).count())
+        b.iter(|| {
+            home_snaps
+                .iter()
+                .filter_map(|s| point_time(&graph, &field, &seeds, s))
+                .count()
+        })
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);

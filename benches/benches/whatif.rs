@@ -30,17 +30,27 @@ fn whatif(c: &mut Criterion) {
             study
                 .unit_snaps
                 .iter()
-                .map(|s| s.as_ref().ok().and_then(|s| point_time(&study.graph, &field, &seeds, s)))
+                .map(|s| {
+                    s.as_ref()
+                        .ok()
+                        .and_then(|s| point_time(&study.graph, &field, &seeds, s))
+                })
                 .collect::<Vec<_>>()
         })
     });
-    g.bench_function("add_one_site", |b| b.iter(|| base.apply_kind(&study, kind, &[], &[(new_site, snap)])));
-    g.bench_function("close_one_site", |b| b.iter(|| base.apply_kind(&study, kind, &[closed], &[])));
+    g.bench_function("add_one_site", |b| {
+        b.iter(|| base.apply_kind(&study, kind, &[], &[(new_site, snap)]))
+    });
+    g.bench_function("close_one_site", |b| {
+        b.iter(|| base.apply_kind(&study, kind, &[closed], &[]))
+    });
     let sc = Scenario::from_toml_str(&format!(
         "name = \"bench\"\n[[add]]\nid = \"new-1\"\nkind = \"{kind}\"\nlon = {lon}\nlat = {lat}\n"
     ))
     .unwrap();
-    g.bench_function("scenario_add_one_site_with_diff", |b| b.iter(|| base.apply(&study, &sc).unwrap()));
+    g.bench_function("scenario_add_one_site_with_diff", |b| {
+        b.iter(|| base.apply(&study, &sc).unwrap())
+    });
     g.finish();
 }
 

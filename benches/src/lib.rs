@@ -68,7 +68,12 @@ pub fn synthetic_study(graph: Graph, n_sites: usize, n_units: usize) -> zb_cover
         .map(|(i, (id, lon, lat))| zb_places::Site {
             name: id.clone(),
             id,
-            kind: if i % 2 == 0 { "mediation" } else { "espace_rencontre" }.to_string(),
+            kind: if i % 2 == 0 {
+                "mediation"
+            } else {
+                "espace_rencontre"
+            }
+            .to_string(),
             lon,
             lat,
             capacity: None,
@@ -92,7 +97,12 @@ pub fn synthetic_study(graph: Graph, n_sites: usize, n_units: usize) -> zb_cover
         })
         .collect();
     let population = zb_places::Population::from_units(units, "people (synthetic)");
-    let provenance = zb_coverage::provenance::Provenance::new(Some("synthetic benchmark".into()), Vec::new(), graph.profile_name().into(), true);
+    let provenance = zb_coverage::provenance::Provenance::new(
+        Some("synthetic benchmark".into()),
+        Vec::new(),
+        graph.profile_name().into(),
+        true,
+    );
     let thresholds = zb_coverage::Thresholds {
         default_min: 10.0,
         ..Default::default()

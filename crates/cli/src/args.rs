@@ -37,9 +37,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The study file.
+    /// The study file (default: the SYNTHETIC Lozère demo embedded in the binary).
     #[arg(long)]
-    pub study: PathBuf,
+    pub study: Option<PathBuf>,
     /// Address and port to listen on. A non-loopback address needs a token (or
     /// --allow-anonymous-writes).
     #[arg(long, default_value = "127.0.0.1:8080")]

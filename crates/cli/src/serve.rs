@@ -1,4 +1,4 @@
-//! `zoneblanche serve --study study.toml [--bind 127.0.0.1:8080] [--token-file F]
+//! `zoneblanche serve [--study study.toml] [--bind 127.0.0.1:8080] [--token-file F]
 //! [--allow-anonymous-writes] [--db scenarios.sqlite]`.
 
 use std::io::IsTerminal;
@@ -67,7 +67,8 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let checked = check(&a)?;
     let mut stages = Stages::default();
     let bar = Bar::new();
-    let study = stages.time("load", || Study::load(&a.study, &bar));
+    let path = crate::demo::study_path(a.study.as_deref(), a.study.is_none())?;
+    let study = stages.time("load", || Study::load(&path, &bar));
     bar.finish();
     let study = study?;
     if study.provenance.synthetic {
@@ -81,7 +82,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
             study
                 .name
                 .clone()
-                .unwrap_or_else(|| a.study.display().to_string()),
+                .unwrap_or_else(|| path.display().to_string()),
         ),
         ..Options::default()
     };
@@ -108,7 +109,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
         eprintln!(
             "serving {} on http://{local}/ (API: http://{local}/api/openapi.json); {writes}; \
              scenarios in {}; stages: {}; Ctrl-C to stop",
-            a.study.display(),
+            path.display(),
             a.db.display(),
             stages.line()
         );
@@ -124,7 +125,7 @@ mod tests {
 
     fn args(bind: &str, anonymous: bool, token_file: Option<&Path>) -> ServeArgs {
         ServeArgs {
-            study: "study.toml".into(),
+            study: Some("study.toml".into()),
             bind: bind.into(),
             token_file: token_file.map(Path::to_path_buf),
             allow_anonymous_writes: anonymous,

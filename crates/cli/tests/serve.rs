@@ -44,14 +44,21 @@ fn http(port: u16, request: &str) -> String {
     out
 }
 
-#[test]
-fn serve_answers_on_loopback_and_stops_on_sigterm() {
-    let Some(_) = data(MONACO) else { return };
-    let study = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/monaco/study.toml");
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zoneblanche"))
-        .args(["serve", "--study", study, "--bind", "127.0.0.1:0", "--db"])
-        .arg(dir.path().join("scenarios.sqlite"))
+/// A `zoneblanche serve` child process and the port it listens on.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    reader: std::thread::JoinHandle<String>,
+}
+
+/// Starts `zoneblanche serve ARGS --bind 127.0.0.1:0` and waits until it says where it listens.
+fn start(args: &[&str], envs: &[(&str, &std::path::Path)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoneblanche"));
+    cmd.arg("serve").args(args).args(["--bind", "127.0.0.1:0"]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .env("ZB_TOKEN", "s3cret")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -79,7 +86,43 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
             break rest.split('/').next().unwrap().parse().unwrap();
         }
     };
+    Server {
+        child,
+        port,
+        reader,
+    }
+}
 
+/// Sends SIGTERM, waits for a clean exit and returns everything the server printed.
+fn stop(mut server: Server) -> String {
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            server.child.kill().unwrap();
+            panic!("the server did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let err = server.reader.join().unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("stopped"), "{err}");
+    err
+}
+
+#[test]
+fn serve_answers_on_loopback_and_stops_on_sigterm() {
+    let Some(_) = data(MONACO) else { return };
+    let study = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/monaco/study.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scenarios.sqlite");
+    let server = start(&["--study", study, "--db", db.to_str().unwrap()], &[]);
+    let port = server.port;
     let res = http(
         port,
         "GET /api/territory HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
@@ -98,23 +141,41 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
         res.starts_with("HTTP/1.1 401"),
         "the token is required: {res}"
     );
-
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("the server did not stop within 20 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let err = reader.join().unwrap();
-    assert!(status.success(), "{status:?}: {err}");
-    assert!(err.contains("stopped"), "{err}");
+    let err = stop(server);
     assert!(err.contains("/api/territory"), "request logs: {err}");
+}
+
+/// The demo smoke test: with no study, `serve` serves the embedded synthetic Lozère demo, with
+/// no shared data and no checkout needed.
+#[test]
+fn serve_without_a_study_serves_the_synthetic_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scenarios.sqlite");
+    let cache = dir.path().join("cache");
+    let server = start(
+        &["--db", db.to_str().unwrap()],
+        &[("XDG_CACHE_HOME", &cache)],
+    );
+    let res = http(
+        server.port,
+        "GET /api/territory HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    assert!(res.contains("Lozère"), "{res}");
+    assert!(res.contains("\"synthetic\":true"), "{res}");
+    let res = http(
+        server.port,
+        "GET /api/coverage?kind=mediation&threshold_min=30 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    let page = http(
+        server.port,
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("<html"),
+        "{page}"
+    );
+    let err = stop(server);
+    assert!(err.contains("demo:"), "{err}");
 }

@@ -392,7 +392,13 @@ impl Baseline {
             let base = self.kinds.get(&kind);
             let before = match base {
                 Some(b) => Arc::clone(&b.coverage),
-                None => Arc::new(summarise_times(study, &study.sites, &kind, &vec![None; study.units.len()], &study.thresholds)),
+                None => Arc::new(summarise_times(
+                    study,
+                    &study.sites,
+                    &kind,
+                    &vec![None; study.units.len()],
+                    &study.thresholds,
+                )),
             };
             let untouched = removals.is_empty()
                 && additions.is_empty()
@@ -403,7 +409,10 @@ impl Baseline {
                 continue;
             }
             let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
-                (base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()), 0)
+                (
+                    base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
+                    0,
+                )
             } else {
                 let st = self.apply_kind(study, &kind, &removals, &additions);
                 (st.times, st.junctions_updated)

@@ -126,7 +126,11 @@ impl Graph {
         let mut changed = Vec::new();
         let cur = |f: &NearestField, v: u32| -> u64 {
             let t = f.time_ms[v as usize];
-            if t == UNREACHED { u64::MAX } else { key(t, f.site[v as usize]) }
+            if t == UNREACHED {
+                u64::MAX
+            } else {
+                key(t, f.site[v as usize])
+            }
         };
         for s in seeds {
             let k = key(s.time_ms, s.site);
@@ -158,7 +162,12 @@ impl Graph {
     /// Removes a site from a field in place, exactly as if the field had been computed without
     /// it: only the vertices it served are recomputed, from their neighbours' values and from
     /// `remaining` (the seeds of the other sites). Returns the vertices it served.
-    pub fn remove_from_field(&self, field: &mut NearestField, site: u32, remaining: &[Seed]) -> Vec<u32> {
+    pub fn remove_from_field(
+        &self,
+        field: &mut NearestField,
+        site: u32,
+        remaining: &[Seed],
+    ) -> Vec<u32> {
         let served: Vec<u32> = (0..self.num_vertices() as u32)
             .filter(|&v| field.site[v as usize] == site)
             .collect();
@@ -171,7 +180,11 @@ impl Graph {
         }
         let cur = |f: &NearestField, v: u32| -> u64 {
             let t = f.time_ms[v as usize];
-            if t == UNREACHED { u64::MAX } else { key(t, f.site[v as usize]) }
+            if t == UNREACHED {
+                u64::MAX
+            } else {
+                key(t, f.site[v as usize])
+            }
         };
         let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
         // The boundary: a served vertex may now go through a neighbour that kept its site.
@@ -180,7 +193,10 @@ impl Graph {
             for a in self.out_arcs(v) {
                 let t = field.time_ms[a.other as usize];
                 if t != UNREACHED && field.site[a.other as usize] != site {
-                    best = best.min(key(t.saturating_add(a.time_ms), field.site[a.other as usize]));
+                    best = best.min(key(
+                        t.saturating_add(a.time_ms),
+                        field.site[a.other as usize],
+                    ));
                 }
             }
             if best < cur(field, v) {

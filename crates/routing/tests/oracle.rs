@@ -281,7 +281,11 @@ fn incremental_add_and_remove_equal_a_full_recomputation() {
         let n = graph.num_vertices() as u32;
         let mut rng = StdRng::seed_from_u64(seed + 1000);
         let mut seeds: Vec<Seed> = (0..rng.gen_range(1..6))
-            .map(|i| Seed { vertex: rng.gen_range(0..n), time_ms: rng.gen_range(0..2000), site: i })
+            .map(|i| Seed {
+                vertex: rng.gen_range(0..n),
+                time_ms: rng.gen_range(0..2000),
+                site: i,
+            })
             .collect();
         let mut field = graph.nearest_sites(&seeds, None);
         let mut next_site = seeds.len() as u32;
@@ -289,12 +293,20 @@ fn incremental_add_and_remove_equal_a_full_recomputation() {
             if rng.gen_bool(0.5) || seeds.is_empty() {
                 // Open a site (sometimes with two seeds, like a site on a two-way link).
                 let new: Vec<Seed> = (0..rng.gen_range(1..3))
-                    .map(|_| Seed { vertex: rng.gen_range(0..n), time_ms: rng.gen_range(0..2000), site: next_site })
+                    .map(|_| Seed {
+                        vertex: rng.gen_range(0..n),
+                        time_ms: rng.gen_range(0..2000),
+                        site: next_site,
+                    })
                     .collect();
                 next_site += 1;
                 let changed = graph.add_to_field(&mut field, &new);
                 seeds.extend(new);
-                assert!(changed.iter().all(|&v| field.site[v as usize] == next_site - 1));
+                assert!(
+                    changed
+                        .iter()
+                        .all(|&v| field.site[v as usize] == next_site - 1)
+                );
             } else {
                 let gone = seeds[rng.gen_range(0..seeds.len())].site;
                 seeds.retain(|s| s.site != gone);

@@ -1,5 +1,6 @@
 //! Coverage benchmarks on the real Andorra road graph with a synthetic study: 50 sites of two
-//! kinds and 50,000 demand units (fixed seeds).
+//! kinds and 50,000 demand units (fixed seeds): evaluation, and writing the six output files
+//! (GeoJSON, CSV, summary, with secrecy applied).
 //! Run: `cargo bench -p zb-benches --bench coverage`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,7 +16,14 @@ fn coverage(c: &mut Criterion) {
     let mut g = c.benchmark_group("andorra_study_50k_units_50_sites");
     g.sample_size(30);
     g.bench_function("evaluate", |b| b.iter(|| study.evaluate()));
+    let coverage = study.evaluate();
+    let dir = std::env::temp_dir().join(format!("zb-bench-exports-{}", std::process::id()));
+    g.sample_size(10);
+    g.bench_function("write_all_outputs", |b| {
+        b.iter(|| zb_coverage::export::write_outputs(&study, &coverage, &dir).unwrap())
+    });
     g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, coverage);

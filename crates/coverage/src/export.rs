@@ -355,10 +355,10 @@ impl<'a> Exports<'a> {
     /// Every file of [`FILES`] with its bytes.
     pub fn documents(&self) -> Vec<(&'static str, Vec<u8>)> {
         vec![
-            (FILES[0], to_bytes(&self.sites())),
-            (FILES[1], to_bytes(&self.demand())),
-            (FILES[2], to_bytes(&self.zones())),
-            (FILES[3], to_bytes(&self.communes())),
+            (FILES[0], fc_bytes(&self.sites())),
+            (FILES[1], fc_bytes(&self.demand())),
+            (FILES[2], fc_bytes(&self.zones())),
+            (FILES[3], fc_bytes(&self.communes())),
             (FILES[4], self.communes_csv().into_bytes()),
             (FILES[5], to_bytes(&self.summary())),
         ]
@@ -495,10 +495,58 @@ fn sync_dir(dir: &Path) -> Result<(), CoverageError> {
 pub fn to_bytes(value: &impl serde::Serialize) -> Vec<u8> {
     let mut v = serde_json::to_value(value).expect("exported documents serialise to JSON");
     v.sort_all_objects();
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(1 << 16);
     layout(&v, 0, &mut out);
-    out.push('\n');
-    out.into_bytes()
+    out.push(b'\n');
+    out
+}
+
+/// A FeatureCollection as written: its members sorted, one per line, and each feature compact
+/// on a line of its own (big layers stay fast to write and easy to diff line by line).
+pub fn fc_bytes(fc: &FeatureCollection) -> Vec<u8> {
+    let mut members: std::collections::BTreeMap<&str, Option<Value>> =
+        std::collections::BTreeMap::new();
+    if let Some(fm) = &fc.foreign_members {
+        for (k, v) in fm {
+            let mut v = v.clone();
+            v.sort_all_objects();
+            members.insert(k.as_str(), Some(v));
+        }
+    }
+    if let Some(b) = &fc.bbox {
+        members.insert("bbox", Some(json!(b)));
+    }
+    members.insert("type", Some(json!("FeatureCollection")));
+    members.insert("features", None);
+    let mut out = Vec::with_capacity(fc.features.len() * 256 + 4096);
+    out.extend_from_slice(b"{\n");
+    let n = members.len();
+    for (i, (k, v)) in members.into_iter().enumerate() {
+        pad(&mut out, 1);
+        write_json(&mut out, k);
+        out.extend_from_slice(b": ");
+        match v {
+            Some(v) => layout(&v, 1, &mut out),
+            None if fc.features.is_empty() => out.extend_from_slice(b"[]"),
+            None => {
+                out.extend_from_slice(b"[\n");
+                for (j, f) in fc.features.iter().enumerate() {
+                    pad(&mut out, 2);
+                    write_json(&mut out, f);
+                    out.extend_from_slice(if j + 1 < fc.features.len() {
+                        b",\n"
+                    } else {
+                        b"\n"
+                    });
+                }
+                pad(&mut out, 1);
+                out.push(b']');
+            }
+        }
+        out.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"}\n");
+    out
 }
 
 fn has_object(v: &Value) -> bool {
@@ -509,32 +557,46 @@ fn has_object(v: &Value) -> bool {
     }
 }
 
-fn layout(v: &Value, depth: usize, out: &mut String) {
-    let pad = |out: &mut String, d: usize| out.extend(std::iter::repeat_n(' ', 2 * d));
+/// Writes `v` as JSON text; serialising a `Value` or a `str` into a `Vec` cannot fail.
+fn write_json(out: &mut Vec<u8>, v: &(impl serde::Serialize + ?Sized)) {
+    serde_json::to_writer(&mut *out, v).expect("JSON into memory");
+}
+
+fn pad(out: &mut Vec<u8>, depth: usize) {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    let mut n = 2 * depth;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+fn layout(v: &Value, depth: usize, out: &mut Vec<u8>) {
     match v {
         Value::Object(map) if !map.is_empty() => {
-            out.push_str("{\n");
+            out.extend_from_slice(b"{\n");
             for (i, (k, x)) in map.iter().enumerate() {
                 pad(out, depth + 1);
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push_str(": ");
+                write_json(out, k.as_str());
+                out.extend_from_slice(b": ");
                 layout(x, depth + 1, out);
-                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+                out.extend_from_slice(if i + 1 < map.len() { b",\n" } else { b"\n" });
             }
             pad(out, depth);
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) if has_object(v) => {
-            out.push_str("[\n");
+            out.extend_from_slice(b"[\n");
             for (i, x) in items.iter().enumerate() {
                 pad(out, depth + 1);
                 layout(x, depth + 1, out);
-                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                out.extend_from_slice(if i + 1 < items.len() { b",\n" } else { b"\n" });
             }
             pad(out, depth);
-            out.push(']');
+            out.push(b']');
         }
-        _ => out.push_str(&v.to_string()),
+        _ => write_json(out, v),
     }
 }
 

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::{Value, json};
 
-use crate::export::{to_bytes, zones_geojson_kind};
+use crate::export::{fc_bytes, to_bytes, zones_geojson_kind};
 use crate::recommend::Recommendation;
 use crate::secrecy::{is_small, round_count, round_to};
 use crate::whatif::{AggDiff, WhatIf};
@@ -219,14 +219,14 @@ pub fn write_whatif(
 ) -> Result<Vec<std::path::PathBuf>, CoverageError> {
     let docs: Vec<(&str, Vec<u8>)> = vec![
         (WHATIF_FILES[0], to_bytes(&diff_json(study, w))),
-        (WHATIF_FILES[1], to_bytes(&changed_geojson(study, w))),
+        (WHATIF_FILES[1], fc_bytes(&changed_geojson(study, w))),
         (
             WHATIF_FILES[2],
-            to_bytes(&zones_before_after(study, w, false)),
+            fc_bytes(&zones_before_after(study, w, false)),
         ),
         (
             WHATIF_FILES[3],
-            to_bytes(&zones_before_after(study, w, true)),
+            fc_bytes(&zones_before_after(study, w, true)),
         ),
     ];
     crate::export::write_documents(&docs, out_dir)

@@ -40,8 +40,8 @@ type Error = Box<dyn std::error::Error>;
 /// Columns of the CSV row, in order.
 const HEADER: &str = "size,deps,communes,population,pbf_mb,road_nodes,junctions,links,\
 shape_points,import_s,import_pbf_s,graph_build_s,import_peak_mb,graph_mb,bytes_per_node,\
-bytes_per_junction,cache_mb,cache_write_s,cache_load_s,snap_index_s,study_build_s,units,sites,\
-coverage_s,baseline_s,whatif_add_ms,whatif_add_max_ms,whatif_junctions,measure_peak_mb,\
+bytes_per_junction,cache_mb,cache_write_s,cache_load_s,snap_index_s,snap_index_mb,study_build_s,units,sites,\
+coverage_s,baseline_s,whatif_add_ms,whatif_add_max_ms,whatif_copy_ms,whatif_junctions,measure_peak_mb,\
 load1";
 
 struct Commune {
@@ -185,11 +185,20 @@ fn load_average() -> f64 {
 
 /// Peak resident memory of this process so far (VmHWM), in MB (10^6 bytes); NaN when unknown.
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now (VmRSS), in MB; NaN when unknown.
+fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
@@ -359,8 +368,15 @@ fn measure(a: Args) -> Result<(), Error> {
         cache_bytes as f64 / 1e6
     );
 
-    let (snap_index_s, _, snap_runs) = timed_runs(a.runs, 15.0, || SnapIndex::new(&graph));
-    eprintln!("[{size}] snapping index {snap_index_s:.3} s (median of {snap_runs})");
+    // The index's memory: resident memory with the last index built, minus before (the
+    // segment list the bulk load takes is freed by then).
+    let rss_before = rss_mb();
+    let (snap_index_s, index, snap_runs) = timed_runs(a.runs, 15.0, || SnapIndex::new(&graph));
+    let snap_index_mb = rss_mb() - rss_before;
+    drop(index);
+    eprintln!(
+        "[{size}] snapping index {snap_index_s:.3} s (median of {snap_runs}), about {snap_index_mb:.0} MB resident"
+    );
 
     // The synthetic study.
     let n_sites = ((population / 100_000.0).round() as usize)
@@ -488,13 +504,18 @@ fn measure(a: Args) -> Result<(), Error> {
     if add_ms.is_empty() {
         return Err("no added site could be placed on the network".into());
     }
+    // What every add pays whatever the site: copying the kind's baseline field and unit times.
+    let kb = base.kinds.get("mediation").ok_or("no mediation site")?;
+    let (copy_s, _, _) = timed_runs(21, 5.0, || (kb.field.clone(), kb.times.clone()));
+    let whatif_copy_ms = copy_s * 1000.0;
     let whatif_add_max_ms = add_ms.iter().copied().fold(0.0, f64::max);
     let n_added = add_ms.len();
     let whatif_add_ms = median(add_ms);
     let whatif_junctions = median(touched);
     eprintln!(
         "[{size}] what-if baseline {baseline_s:.3} s; add one site: median {whatif_add_ms:.2} ms, \
-         max {whatif_add_max_ms:.2} ms over {n_added} sites (median {whatif_junctions:.0} junctions updated)"
+         max {whatif_add_max_ms:.2} ms over {n_added} sites (median {whatif_junctions:.0} junctions updated; copying the baseline \
+         field and times alone: {whatif_copy_ms:.2} ms)"
     );
 
     let measure_peak_mb = peak_rss_mb();
@@ -517,8 +538,8 @@ fn measure(a: Args) -> Result<(), Error> {
     println!(
         "{size},{deps},{},{population:.0},{pbf_mb:.2},{road_nodes},{junctions},{links},{shape_points},\
          {import_s:.3},{t_pbf:.3},{t_graph:.3},{},{:.1},{:.2},{:.2},{:.2},{cache_write_s:.3},\
-         {cache_load_s:.4},{snap_index_s:.4},{study_build_s:.4},{n_units},{n_sites},{coverage_s:.4},\
-         {baseline_s:.4},{whatif_add_ms:.3},{whatif_add_max_ms:.3},{whatif_junctions:.0},{},{}",
+         {cache_load_s:.4},{snap_index_s:.4},{snap_index_mb:.0},{study_build_s:.4},{n_units},{n_sites},{coverage_s:.4},\
+         {baseline_s:.4},{whatif_add_ms:.3},{whatif_add_max_ms:.3},{whatif_copy_ms:.3},{whatif_junctions:.0},{},{}",
         communes.len(),
         fmt_nan(import_peak_mb, 1),
         graph_bytes_mb(study.graph.heap_bytes()),

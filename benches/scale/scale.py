@@ -21,7 +21,9 @@ METRICS = [
     ("import_peak_mb", "import peak memory", "MB", 1e6, "bytes", 4000.0),
     ("graph_mb", "graph in memory", "MB", 1e6, "bytes", None),
     ("cache_load_s", "graph cache load", "s", 1e9, "ns", 3.0),
-    ("snap_index_s", "snapping index", "s", 1e9, "ns", None),
+    ("snap_index_s", "snapping index build", "s", 1e9, "ns", None),
+    ("snap_index_mb", "snapping index memory", "MB", 1e6, "bytes", None),
+    ("ready_peak_mb", "peak: cache load + snapping index", "MB", 1e6, "bytes", None),
     ("coverage_s", "full coverage (1 site / 100k inh.)", "s", 1e9, "ns", 3.0),
     ("baseline_s", "what-if baseline", "s", 1e9, "ns", None),
     ("whatif_add_ms", "add one site (median)", "ms", 1e6, "ns", 50.0),
@@ -110,10 +112,10 @@ def growth_lines(rows):
         a, b, r2, k = f
         # b is in `unit` per node; `factor` converts `unit` to `per`.
         slope = b * factor
-        intercept = f"{fmt(a)} {unit}"
+        intercept = f"{'-' if a < 0 else '+'} {fmt(abs(a))} {unit}"
         exp = f"; exponent {k:.2f} (log-log)" if k is not None else ""
         out.append(
-            f"{title}: {fmt(slope)} {per} per road node + {intercept} (R² {r2:.3f}{exp})"
+            f"{title}: {fmt(slope)} {per} per road node {intercept} (R² {r2:.3f}{exp})"
         )
     bpn = series(rows, "bytes_per_node")
     if bpn:
@@ -141,10 +143,12 @@ def table(rows):
         ("cache_write_s", "cache write s", "f2"),
         ("cache_load_s", "cache load s", "f3"),
         ("snap_index_s", "snap index s", "f3"),
+        ("snap_index_mb", "snap index MB", "int"),
+        ("ready_peak_mb", "peak MB, cache load + index", "int"),
         ("sites", "sites", "int"),
         ("coverage_s", "coverage s", "f3"),
         ("baseline_s", "what-if baseline s", "f3"),
-        ("whatif_add_ms", "add one site ms (median / max)", "whatif"),
+        ("whatif_add_ms", "add one site ms: median / max (of which copying the baseline)", "whatif"),
         ("load1", "load avg", "f1"),
     ]
 
@@ -156,7 +160,7 @@ def table(rows):
         if kind == "int":
             return f"{x:,.0f}"
         if kind == "whatif":
-            return f"{x:.2f} / {float(r['whatif_add_max_ms']):.2f}"
+            return f"{x:.2f} / {float(r['whatif_add_max_ms']):.2f} ({float(r['whatif_copy_ms']):.2f})"
         return f"{x:.{kind[1]}f}"
 
     lines = ["| " + " | ".join(h for _, h, _ in cols) + " |", "|" + "---|" * len(cols)]
@@ -202,7 +206,8 @@ def plot(rows, out):
         f'<text x="10" y="20" font-size="14" font-weight="bold">zoneblanche scale benchmark: '
         f"cost against road nodes (log-log), SYNTHETIC generated territories</text>",
         '<text x="10" y="38" fill="#555">dots: measures; grey line: least-squares fit '
-        "a + b·nodes; red dashed: target for all of metropolitan France</text>",
+        "a + b·n (n = road nodes); blue dotted: power law fitted in log-log (exponent at the "
+        "bottom right); red dashed: target for all of metropolitan France</text>",
     ]
     colors = {"dep1": "#1b9e77", "dep10": "#d95f02", "dep30": "#7570b3", "france": "#e7298a"}
     for i, (col, title, unit, _, _, target) in enumerate(METRICS):
@@ -213,6 +218,7 @@ def plot(rows, out):
         svg.append(f'<text x="{ml}" y="16" font-weight="bold">{esc(title)} ({unit})</text>')
         svg.append(
             f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>'
+            f'<clipPath id="clip{i}"><rect x="{ml}" y="{mt}" width="{pw}" height="{ph}"/></clipPath>'
         )
         pts = [p for p in pts if p[0] > 0 and p[1] > 0]
         if not pts:
@@ -253,7 +259,22 @@ def plot(rows, out):
                 if y0 <= y <= y1:
                     path.append(f"{'M' if not path else 'L'}{px(x):.1f},{py(y):.1f}")
             if path:
-                svg.append(f'<path d="{" ".join(path)}" fill="none" stroke="#888" stroke-width="1.5"/>')
+                svg.append(
+                    f'<path d="{" ".join(path)}" fill="none" stroke="#888" stroke-width="1.5" '
+                    f'clip-path="url(#clip{i})"/>'
+                )
+            k = f[3]
+            if k is not None:
+                # Power law through the points (least squares in log-log): a straight line here.
+                lx = [math.log(x) for x in xs]
+                c0 = sum(math.log(y) for y in ys) / len(ys) - k * sum(lx) / len(lx)
+                ya, yb = math.exp(c0 + k * math.log(x0)), math.exp(c0 + k * math.log(x1))
+                svg.append(
+                    f'<line x1="{px(x0):.1f}" y1="{py(ya):.1f}" x2="{px(x1):.1f}" y2="{py(yb):.1f}" '
+                    f'stroke="#3a7bd5" stroke-dasharray="2,3" stroke-width="1.2" clip-path="url(#clip{i})"/>'
+                    f'<text x="{ml + pw - 4}" y="{mt + ph - 6}" text-anchor="end" fill="#3a7bd5">'
+                    f"∝ n^{k:.2f}</text>"
+                )
         if target:
             svg.append(
                 f'<line x1="{ml}" y1="{py(target):.1f}" x2="{ml + pw}" y2="{py(target):.1f}" '
@@ -262,9 +283,11 @@ def plot(rows, out):
             )
         for x, y, s in pts:
             c = colors.get(s, "#333")
+            right = x == max(xs)
             svg.append(
                 f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{c}"/>'
-                f'<text x="{px(x) + 6:.1f}" y="{py(y) + 12:.1f}" fill="{c}">{esc(s)} {fmt(y)}</text>'
+                f'<text x="{px(x) + (-6 if right else 6):.1f}" y="{py(y) + 14:.1f}" fill="{c}" '
+                f'text-anchor="{"end" if right else "start"}">{esc(s)} {fmt(y)}</text>'
             )
         svg.append("</g>")
     svg.append("</svg>")

@@ -663,7 +663,8 @@ fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
     o
 }
 
-fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
+/// A feature with a geometry and properties, nothing else.
+pub fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
     Feature {
         bbox: None,
         geometry,

@@ -122,38 +122,18 @@ impl Graph {
     /// a search from their seeds that stops wherever it does not improve the current
     /// (time, site) of a vertex. Returns the vertices whose value changed.
     pub fn add_to_field(&self, field: &mut NearestField, seeds: &[Seed]) -> Vec<u32> {
-        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+        let mut heap = BinaryHeap::new();
         let mut changed = Vec::new();
-        let cur = |f: &NearestField, v: u32| -> u64 {
-            let t = f.time_ms[v as usize];
-            if t == UNREACHED {
-                u64::MAX
-            } else {
-                key(t, f.site[v as usize])
-            }
-        };
         for s in seeds {
-            let k = key(s.time_ms, s.site);
-            if k < cur(field, s.vertex) {
-                set(field, s.vertex, k);
-                changed.push(s.vertex);
-                heap.push(Reverse((k, s.vertex)));
-            }
+            offer(
+                field,
+                &mut heap,
+                s.vertex,
+                key(s.time_ms, s.site),
+                Some(&mut changed),
+            );
         }
-        while let Some(Reverse((k, v))) = heap.pop() {
-            if k != cur(field, v) {
-                continue;
-            }
-            let (t, site) = ((k >> 32) as u32, k as u32);
-            for a in self.in_arcs(v) {
-                let nk = key(t.saturating_add(a.time_ms), site);
-                if nk < cur(field, a.other) {
-                    set(field, a.other, nk);
-                    changed.push(a.other);
-                    heap.push(Reverse((nk, a.other)));
-                }
-            }
-        }
+        self.settle(field, &mut heap, Some(&mut changed));
         changed.sort_unstable();
         changed.dedup();
         changed
@@ -171,60 +151,73 @@ impl Graph {
         let served: Vec<u32> = (0..self.num_vertices() as u32)
             .filter(|&v| field.site[v as usize] == site)
             .collect();
-        if served.is_empty() {
-            return served;
-        }
         for &v in &served {
             field.time_ms[v as usize] = UNREACHED;
             field.site[v as usize] = NO_SITE;
         }
-        let cur = |f: &NearestField, v: u32| -> u64 {
-            let t = f.time_ms[v as usize];
-            if t == UNREACHED {
-                u64::MAX
-            } else {
-                key(t, f.site[v as usize])
-            }
-        };
-        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+        let mut heap = BinaryHeap::new();
         // The boundary: a served vertex may now go through a neighbour that kept its site.
         for &v in &served {
             let mut best = u64::MAX;
             for a in self.out_arcs(v) {
-                let t = field.time_ms[a.other as usize];
-                if t != UNREACHED && field.site[a.other as usize] != site {
-                    best = best.min(key(
-                        t.saturating_add(a.time_ms),
-                        field.site[a.other as usize],
-                    ));
+                if let Some((t, s)) = field.get(a.other) {
+                    best = best.min(key(t.saturating_add(a.time_ms), s));
                 }
             }
-            if best < cur(field, v) {
-                set(field, v, best);
-                heap.push(Reverse((best, v)));
-            }
+            offer(field, &mut heap, v, best, None);
         }
-        for s in remaining {
-            let k = key(s.time_ms, s.site);
-            if s.site != site && k < cur(field, s.vertex) {
-                set(field, s.vertex, k);
-                heap.push(Reverse((k, s.vertex)));
-            }
+        for s in remaining.iter().filter(|s| s.site != site) {
+            offer(field, &mut heap, s.vertex, key(s.time_ms, s.site), None);
         }
+        self.settle(field, &mut heap, None);
+        served
+    }
+
+    /// Dijkstra over the backward adjacency from the offered keys, improving the field where
+    /// the lexicographic (time, site) key is lower.
+    fn settle(
+        &self,
+        field: &mut NearestField,
+        heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
+        mut changed: Option<&mut Vec<u32>>,
+    ) {
         while let Some(Reverse((k, v))) = heap.pop() {
-            if k != cur(field, v) {
+            if k != current_key(field, v) {
                 continue;
             }
-            let (t, s) = ((k >> 32) as u32, k as u32);
+            let (t, site) = ((k >> 32) as u32, k as u32);
             for a in self.in_arcs(v) {
-                let nk = key(t.saturating_add(a.time_ms), s);
-                if nk < cur(field, a.other) {
-                    set(field, a.other, nk);
-                    heap.push(Reverse((nk, a.other)));
-                }
+                offer(
+                    field,
+                    heap,
+                    a.other,
+                    key(t.saturating_add(a.time_ms), site),
+                    changed.as_deref_mut(),
+                );
             }
         }
-        served
+    }
+}
+
+/// The (time, site) key of a vertex in a field; `u64::MAX` when unreached.
+fn current_key(f: &NearestField, v: u32) -> u64 {
+    f.get(v).map_or(u64::MAX, |(t, s)| key(t, s))
+}
+
+/// Sets `v` to key `k` and queues it when `k` improves on its current key.
+fn offer(
+    field: &mut NearestField,
+    heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
+    v: u32,
+    k: u64,
+    changed: Option<&mut Vec<u32>>,
+) {
+    if k < current_key(field, v) {
+        set(field, v, k);
+        heap.push(Reverse((k, v)));
+        if let Some(c) = changed {
+            c.push(v);
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde_json::Value;
 use zb_coverage::Study;
 use zb_coverage::dissolve::{CellIdx, dissolve};
+use zb_coverage::export::feature;
 use zb_coverage::secrecy::round_to;
 use zb_routing::{Direction, Graph, Scratch, SiteSeeds, Snap, point_time};
 
@@ -179,16 +180,6 @@ pub fn properties(fc: FeatureCollection) -> Vec<Value> {
         .into_iter()
         .map(|f| Value::Object(f.properties.unwrap_or_default()))
         .collect()
-}
-
-fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
-    Feature {
-        bbox: None,
-        geometry,
-        id: None,
-        properties: Some(properties),
-        foreign_members: None,
-    }
 }
 
 fn collection(features: Vec<Feature>, members: JsonObject) -> FeatureCollection {

@@ -1,25 +1,18 @@
 //! `zoneblanche coverage --study study.toml --out-dir DIR`.
 
-use zb_coverage::{Study, export};
+use zb_coverage::export;
 
 use crate::args::CoverageArgs;
-use crate::progress::Bar;
 use crate::times::Stages;
 
 pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     let mut stages = Stages::default();
-    let bar = Bar::new();
     let study_path = crate::demo::study_path(a.study.as_deref(), a.demo)?;
-    let study = stages.time("load", || Study::load(&study_path, &bar));
-    bar.finish();
-    let study = study?;
+    let study = crate::demo::load_study(&study_path, &mut stages)?;
     let coverage = stages.time("evaluate", || study.evaluate());
     let written = stages.time("write", || {
         export::write_outputs(&study, &coverage, &a.out_dir)
     })?;
-    if study.provenance.synthetic {
-        eprintln!("note: this study uses SYNTHETIC inputs (made up for a demo or a test)");
-    }
     eprintln!(
         "{} demand units, {:.0} {} in all; {} sites; graph {} junctions, {} links",
         study.units.len(),

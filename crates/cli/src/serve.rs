@@ -6,11 +6,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use zb_coverage::{ScenarioStore, Study};
+use zb_coverage::ScenarioStore;
 use zb_server::{AppState, Options};
 
 use crate::args::ServeArgs;
-use crate::progress::Bar;
 use crate::times::Stages;
 
 /// The environment variable holding the token when no `--token-file` is given.
@@ -66,14 +65,8 @@ fn check(a: &ServeArgs) -> anyhow::Result<Checked> {
 pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let checked = check(&a)?;
     let mut stages = Stages::default();
-    let bar = Bar::new();
     let path = crate::demo::study_path(a.study.as_deref(), a.study.is_none())?;
-    let study = stages.time("load", || Study::load(&path, &bar));
-    bar.finish();
-    let study = study?;
-    if study.provenance.synthetic {
-        eprintln!("note: this study uses SYNTHETIC inputs (made up for a demo or a test)");
-    }
+    let study = crate::demo::load_study(&path, &mut stages)?;
     let store = ScenarioStore::open(&a.db)?;
     let options = Options {
         token: checked.token,

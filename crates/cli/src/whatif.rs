@@ -16,19 +16,7 @@ use zb_coverage::whatif_export::{
 use zb_coverage::{Study, export};
 
 use crate::args::{RecommendArgs, ScenariosAction, ScenariosArgs, WhatifArgs};
-use crate::progress::Bar;
 use crate::times::Stages;
-
-fn load(study: &Path, stages: &mut Stages) -> anyhow::Result<Study> {
-    let bar = Bar::new();
-    let s = stages.time("load", || Study::load(study, &bar));
-    bar.finish();
-    let s = s?;
-    if s.provenance.synthetic {
-        eprintln!("note: this study uses SYNTHETIC inputs (made up for a demo or a test)");
-    }
-    Ok(s)
-}
 
 fn report(w: &WhatIf) {
     for k in &w.kinds {
@@ -92,7 +80,7 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
         .map(|f| Scenario::read(f))
         .collect::<Result<_, _>>()?;
     let study_path = crate::demo::study_path(a.study.as_deref(), a.demo)?;
-    let study = load(&study_path, &mut stages)?;
+    let study = crate::demo::load_study(&study_path, &mut stages)?;
     let base = stages.time("baseline", || Baseline::new(&study));
     if let Some(out_dir) = &a.out_dir {
         let w = stages.time("scenario", || base.apply(&study, &scenarios[0]))?;
@@ -158,7 +146,7 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
     }
     let candidates_file = a.candidates.as_ref().map(candidates_from_csv).transpose()?;
     let mut stages = Stages::default();
-    let study = load(&a.study, &mut stages)?;
+    let study = crate::demo::load_study(&a.study, &mut stages)?;
     let candidates = match (candidates_file, a.grid_m) {
         (Some(c), _) => c,
         (None, Some(m)) => candidates_from_grid(&study, m)?,

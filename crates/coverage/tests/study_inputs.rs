@@ -1,23 +1,15 @@
 //! Studies built from each population format on the real Monaco extract, the accounting
 //! identity on seeded random studies, and bad inputs (errors or counted warnings).
 
+mod common;
+
+use common::shared;
+
 use std::path::{Path, PathBuf};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zb_coverage::{CoverageError, Status, Study, load_study};
-
-fn shared(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent", p.display());
-        None
-    }
-}
 
 const SITES: &str = "id,name,kind,lon,lat,waiting_days,synthetic\n\
 synthetic-med-1,Médiation (synthétique),mediation,7.4240,43.7425,35,true\n\

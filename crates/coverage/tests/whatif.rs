@@ -1,7 +1,11 @@
 //! What-if: incremental application vs a full recomputation on seeded random scenarios (add,
 //! move, close, mixed) on the real Monaco and Andorra extracts, and bad scenarios.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::shared;
+
+use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -9,18 +13,6 @@ use zb_coverage::scenario::{AddSite, CloseSite, MoveSite, Scenario};
 use zb_coverage::whatif::Baseline;
 use zb_coverage::{Status, Study};
 use zb_routing::{SiteSeeds, point_time};
-
-fn shared(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent", p.display());
-        None
-    }
-}
 
 fn random_study(pbf: &Path, seed: u64, n_sites: usize, n_units: usize) -> Study {
     let raw = zb_routing::import_pbf(

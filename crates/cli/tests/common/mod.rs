@@ -294,42 +294,16 @@ pub fn points_csv(points: &[(&str, (f64, f64))]) -> String {
     s
 }
 
-/// The default car profile's highway speeds (see `crates/routing/src/profile.rs`).
-const DEFAULT_SPEEDS: [(&str, f64); 15] = [
-    ("motorway", 120.0),
-    ("motorway_link", 60.0),
-    ("trunk", 100.0),
-    ("trunk_link", 50.0),
-    ("primary", 80.0),
-    ("primary_link", 40.0),
-    ("secondary", 70.0),
-    ("secondary_link", 35.0),
-    ("tertiary", 50.0),
-    ("tertiary_link", 30.0),
-    ("unclassified", 40.0),
-    ("residential", 30.0),
-    ("living_street", 10.0),
-    ("service", 20.0),
-    ("road", 30.0),
-];
-
 /// The default profile with every highway and zone speed times `factor`. (Numeric `maxspeed`
 /// tags still win, so not every road slows down.)
 pub fn scaled_profile(name: &str, factor: f64) -> String {
+    let default = zb_routing::Profile::default();
     let mut s = format!("name = \"{name}\"\n\n[speeds]\n");
-    for (k, v) in DEFAULT_SPEEDS {
+    for (k, v) in &default.speeds {
         s.push_str(&format!("{k} = {:.1}\n", v * factor));
     }
     s.push_str("\n[maxspeed_zones]\n");
-    for (k, v) in [
-        ("urban", 50.0),
-        ("rural", 80.0),
-        ("motorway", 130.0),
-        ("trunk", 110.0),
-        ("zone30", 30.0),
-        ("living_street", 20.0),
-        ("walk", 6.0),
-    ] {
+    for (k, v) in &default.maxspeed_zones {
         s.push_str(&format!("{k} = {:.1}\n", v * factor));
     }
     s

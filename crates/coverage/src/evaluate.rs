@@ -1,7 +1,7 @@
 //! Evaluating a study: per kind of site, every demand unit's minutes to its nearest site, its
 //! status against the thresholds, aggregates by commune and grouping, and the zones blanches.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -201,52 +201,99 @@ impl Study {
         sites_on_network: usize,
         units: Vec<UnitResult>,
     ) -> KindCoverage {
-        let all: Vec<usize> = (0..units.len()).collect();
-        let mut overall = self.aggregate("all", None, &all, &units);
-        overall.total_published = false;
-        let mut by_commune: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, u) in self.units.iter().enumerate() {
-            by_commune
-                .entry(u.commune.clone().unwrap_or_default())
-                .or_default()
-                .push(i);
-        }
-        let info: HashMap<&str, &crate::CommuneInfo> =
-            self.communes.iter().map(|c| (c.code.as_str(), c)).collect();
-        let communes = by_commune
+        let ix = self.unit_index();
+        let communes = (0..ix.communes.rows.len())
+            .map(|r| self.commune_agg(r, &units))
+            .collect();
+        let groups = ix
+            .groups
             .iter()
-            .map(|(code, idx)| {
-                let c = info.get(code.as_str());
-                let mut a = self.aggregate(
-                    code,
-                    c.map(|c| c.name.clone()).filter(|n| !n.is_empty()),
-                    idx,
-                    &units,
-                );
-                a.total_published = c.is_some_and(|c| c.published_total.is_some());
-                a
+            .map(|(col, p)| {
+                let rows = p
+                    .rows
+                    .iter()
+                    .map(|row| self.aggregate(&row.key, None, &row.members, &units))
+                    .collect();
+                (col.clone(), rows)
             })
             .collect();
-        let mut groups = BTreeMap::new();
-        for col in &self.group_columns {
-            let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-            for (i, u) in self.units.iter().enumerate() {
-                by.entry(u.groups.get(col).cloned().unwrap_or_default())
-                    .or_default()
-                    .push(i);
-            }
-            groups.insert(
-                col.clone(),
-                by.iter()
-                    .map(|(v, idx)| self.aggregate(v, None, idx, &units))
-                    .collect(),
-            );
-        }
         let zones = self.zones(&units);
         KindCoverage {
             kind: kind.to_string(),
             threshold_min,
             waiting_threshold_days,
+            sites,
+            sites_on_network,
+            overall: self.overall_agg(&units),
+            units,
+            communes,
+            groups,
+            zones,
+        }
+    }
+
+    /// The summary of `units` when they differ from `before.units` (same kind and thresholds)
+    /// only at `dirty` (sorted): the rows without a dirty unit are `before`'s, the others are
+    /// recomputed. Equal to [`Study::summarise`] of the same units.
+    pub(crate) fn resummarise(
+        &self,
+        before: &KindCoverage,
+        sites: Vec<u32>,
+        sites_on_network: usize,
+        units: Vec<UnitResult>,
+        dirty: &[u32],
+    ) -> KindCoverage {
+        let ix = self.unit_index();
+        let touched = |row_of: &[u32], rows: usize| -> Vec<bool> {
+            let mut t = vec![false; rows];
+            for &u in dirty {
+                t[row_of[u as usize] as usize] = true;
+            }
+            t
+        };
+        let t = touched(&ix.communes.row_of, ix.communes.rows.len());
+        let communes = before
+            .communes
+            .iter()
+            .enumerate()
+            .map(|(r, a)| {
+                if t[r] {
+                    self.commune_agg(r, &units)
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let groups = ix
+            .groups
+            .iter()
+            .zip(&before.groups)
+            .map(|((col, p), (_, rows))| {
+                let t = touched(&p.row_of, p.rows.len());
+                let rows = rows
+                    .iter()
+                    .zip(&p.rows)
+                    .zip(t)
+                    .map(|((a, row), t)| {
+                        if t {
+                            self.aggregate(&row.key, None, &row.members, &units)
+                        } else {
+                            a.clone()
+                        }
+                    })
+                    .collect();
+                (col.clone(), rows)
+            })
+            .collect();
+        let (overall, zones) = if dirty.is_empty() {
+            (before.overall.clone(), before.zones.clone())
+        } else {
+            (self.overall_agg(&units), self.zones(&units))
+        };
+        KindCoverage {
+            kind: before.kind.clone(),
+            threshold_min: before.threshold_min,
+            waiting_threshold_days: before.waiting_threshold_days,
             sites,
             sites_on_network,
             units,
@@ -257,11 +304,32 @@ impl Study {
         }
     }
 
-    fn aggregate(
+    /// The aggregate of every unit.
+    pub(crate) fn overall_agg(&self, units: &[UnitResult]) -> Agg {
+        let all: Vec<u32> = (0..units.len() as u32).collect();
+        self.aggregate("all", None, &all, units)
+    }
+
+    /// The aggregate of commune row `r` of [`Study::unit_index`].
+    pub(crate) fn commune_agg(&self, r: usize, units: &[UnitResult]) -> Agg {
+        let ix = self.unit_index();
+        let row = &ix.communes.rows[r];
+        let c = ix.commune_info[r].map(|i| &self.communes[i as usize]);
+        let mut a = self.aggregate(
+            &row.key,
+            c.map(|c| c.name.clone()).filter(|n| !n.is_empty()),
+            &row.members,
+            units,
+        );
+        a.total_published = c.is_some_and(|c| c.published_total.is_some());
+        a
+    }
+
+    pub(crate) fn aggregate(
         &self,
         key: &str,
         name: Option<String>,
-        idx: &[usize],
+        idx: &[u32],
         units: &[UnitResult],
     ) -> Agg {
         let (mut total, mut within, mut beyond, mut unreachable, mut wait_beyond) =
@@ -269,6 +337,7 @@ impl Study {
         let (mut wait_sum, mut wait_w) = (0.0, 0.0);
         let mut reach: Vec<(f64, f64)> = Vec::with_capacity(idx.len());
         for &i in idx {
+            let i = i as usize;
             let w = self.units[i].weight;
             let r = &units[i];
             total += w;
@@ -317,6 +386,25 @@ impl Study {
 
     /// Zones blanches: the cells holding weight beyond the threshold or unreachable, dissolved.
     pub fn zones(&self, units: &[UnitResult]) -> Vec<Zone> {
+        let ix = self.unit_index();
+        let cells: Vec<u32> = (0..ix.cells.len() as u32)
+            .filter(|&c| self.cell_in_zone(c, units))
+            .collect();
+        self.zones_of_cells(&cells, units)
+    }
+
+    /// True when cell `c` of [`Study::unit_index`] holds weight beyond the threshold or
+    /// unreachable.
+    pub(crate) fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
+        self.unit_index().cell_members[c as usize].iter().any(|&i| {
+            units[i as usize].status != Status::Within && self.units[i as usize].weight > 0.0
+        })
+    }
+
+    /// The zones of `cells` (sorted cell numbers of [`Study::unit_index`], each holding weight
+    /// beyond the threshold or unreachable), dissolved: every zone made of whole 4-connected
+    /// components of `cells`, sorted by its lowest cell (row, then column).
+    pub(crate) fn zones_of_cells(&self, cells: &[u32], units: &[UnitResult]) -> Vec<Zone> {
         #[derive(Default)]
         struct CellAcc {
             weight: f64,
@@ -324,35 +412,36 @@ impl Study {
             min_sum: f64,
             min_w: f64,
             max: Option<f64>,
-            communes: BTreeSet<String>,
         }
-        let mut cells: BTreeMap<(i64, i64), CellAcc> = BTreeMap::new();
-        for (i, r) in units.iter().enumerate() {
-            if r.status == Status::Within || self.units[i].weight <= 0.0 {
-                continue;
-            }
-            let c = self.unit_cell(i);
-            let acc = cells
-                .entry((c.easting / 200, c.northing / 200))
-                .or_default();
-            let w = self.units[i].weight;
-            acc.weight += w;
-            match r.minutes {
-                Some(m) => {
-                    acc.min_sum += m * w;
-                    acc.min_w += w;
-                    acc.max = Some(acc.max.map_or(m, |x: f64| x.max(m)));
-                }
-                None => acc.unreachable += w,
-            }
-            if let Some(code) = &self.units[i].commune {
-                acc.communes.insert(code.clone());
-            }
-        }
-        let keys: Vec<(i64, i64)> = cells.keys().copied().collect();
-        let idx: Vec<CellIdx> = keys
+        let ix = self.unit_index();
+        let accs: Vec<CellAcc> = cells
             .iter()
-            .map(|&(col, row)| CellIdx { col, row })
+            .map(|&c| {
+                let mut acc = CellAcc::default();
+                for &i in &ix.cell_members[c as usize] {
+                    let (r, w) = (&units[i as usize], self.units[i as usize].weight);
+                    if r.status == Status::Within || w <= 0.0 {
+                        continue;
+                    }
+                    acc.weight += w;
+                    match r.minutes {
+                        Some(m) => {
+                            acc.min_sum += m * w;
+                            acc.min_w += w;
+                            acc.max = Some(acc.max.map_or(m, |x: f64| x.max(m)));
+                        }
+                        None => acc.unreachable += w,
+                    }
+                }
+                acc
+            })
+            .collect();
+        let idx: Vec<CellIdx> = cells
+            .iter()
+            .map(|&c| {
+                let (col, row) = ix.cells[c as usize];
+                CellIdx { col, row }
+            })
             .collect();
         let to_lonlat = |(c, r): (i64, i64)| {
             let (lon, lat) = zb_places::crs::laea3035_inverse(c as f64 * 200.0, r as f64 * 200.0);
@@ -376,9 +465,9 @@ impl Study {
                     communes: Vec::new(),
                 };
                 let (mut ms, mut mw) = (0.0, 0.0);
-                let mut communes = BTreeSet::new();
+                let mut communes: Vec<u32> = Vec::new();
                 for &ci in &p.cells {
-                    let a = &cells[&keys[ci]];
+                    let a = &accs[ci];
                     z.weight += a.weight;
                     z.unreachable_weight += a.unreachable;
                     ms += a.min_sum;
@@ -386,10 +475,20 @@ impl Study {
                     if let Some(m) = a.max {
                         z.max_min = Some(z.max_min.map_or(m, |x: f64| x.max(m)));
                     }
-                    communes.extend(a.communes.iter().cloned());
+                    communes.extend(ix.cell_members[cells[ci] as usize].iter().filter_map(|&i| {
+                        let i = i as usize;
+                        (units[i].status != Status::Within && self.units[i].weight > 0.0)
+                            .then_some(ix.commune_of[i])
+                            .flatten()
+                    }));
                 }
+                communes.sort_unstable();
+                communes.dedup();
                 z.mean_min = (mw > 0.0).then(|| ms / mw);
-                z.communes = communes.into_iter().collect();
+                z.communes = communes
+                    .into_iter()
+                    .map(|r| ix.communes.rows[r as usize].key.clone())
+                    .collect();
                 z
             })
             .collect()

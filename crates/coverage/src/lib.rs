@@ -20,6 +20,7 @@ pub mod dissolve;
 mod error;
 mod evaluate;
 pub mod export;
+pub mod partition;
 pub mod provenance;
 pub mod recommend;
 pub mod scenario;

@@ -43,6 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::dissolve::{CellIdx, dissolve};
+use crate::partition::Partition;
 use crate::{Agg, Coverage, KindCoverage, Status, Study};
 
 /// True for a count that may not be published: strictly between 0 and `min`.
@@ -76,10 +77,9 @@ pub enum CellState {
     Secondary,
 }
 
-#[derive(Debug, Clone)]
-struct Relation {
-    /// `cells[..lhs]` add up to `cells[lhs..]`.
-    cells: Vec<u32>,
+/// One sum of a [`Table`]: `cells[..lhs]` add up to `cells[lhs..]`.
+struct Relation<'a> {
+    cells: &'a [u32],
     lhs: usize,
 }
 
@@ -89,7 +89,11 @@ pub struct Table {
     values: Vec<f64>,
     exempt: Vec<bool>,
     state: Vec<CellState>,
-    relations: Vec<Relation>,
+    /// The relations, flat: relation `r` is `rel_cells[rel_end[r - 1]..rel_end[r]]`, its first
+    /// `rel_lhs[r]` counts on the left.
+    rel_cells: Vec<u32>,
+    rel_end: Vec<u32>,
+    rel_lhs: Vec<u32>,
 }
 
 /// What can be recomputed from the shown counts.
@@ -128,16 +132,32 @@ impl Table {
     /// Records that the counts `sum` add up to the counts `parts` (each count at most once; an
     /// empty side is a sum of 0).
     pub fn relate(&mut self, sum: &[CellId], parts: &[CellId]) {
-        let cells: Vec<u32> = sum.iter().chain(parts).map(|c| c.0).collect();
         debug_assert!(
-            cells.iter().collect::<BTreeSet<_>>().len() == cells.len(),
+            sum.iter().chain(parts).collect::<BTreeSet<_>>().len() == sum.len() + parts.len(),
             "a count appears twice in one sum"
         );
-        if !cells.is_empty() {
-            self.relations.push(Relation {
-                cells,
-                lhs: sum.len(),
-            });
+        if sum.len() + parts.len() > 0 {
+            self.rel_cells.extend(sum.iter().chain(parts).map(|c| c.0));
+            self.rel_end.push(
+                u32::try_from(self.rel_cells.len()).expect("fewer than 2^32 terms in all sums"),
+            );
+            self.rel_lhs.push(sum.len() as u32);
+        }
+    }
+
+    fn num_relations(&self) -> usize {
+        self.rel_end.len()
+    }
+
+    fn rel(&self, r: usize) -> Relation<'_> {
+        let start = if r == 0 {
+            0
+        } else {
+            self.rel_end[r - 1] as usize
+        };
+        Relation {
+            cells: &self.rel_cells[start..self.rel_end[r] as usize],
+            lhs: self.rel_lhs[r] as usize,
         }
     }
 
@@ -219,7 +239,7 @@ impl Table {
         self.violations(&closure, &public, min)
             .into_iter()
             .map(|r| {
-                let rel = &self.relations[r as usize];
+                let rel = self.rel(r as usize);
                 let show = |c: &u32| {
                     let v = self.values[*c as usize];
                     match self.state[*c as usize] {
@@ -238,18 +258,16 @@ impl Table {
     /// For each count, the relations it is in (CSR).
     fn relations_of_cells(&self) -> (Vec<usize>, Vec<u32>) {
         let mut start = vec![0usize; self.values.len() + 1];
-        for r in &self.relations {
-            for &c in &r.cells {
-                start[c as usize + 1] += 1;
-            }
+        for &c in &self.rel_cells {
+            start[c as usize + 1] += 1;
         }
         for i in 0..self.values.len() {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
         let mut rels = vec![0u32; start[self.values.len()]];
-        for (ri, r) in self.relations.iter().enumerate() {
-            for &c in &r.cells {
+        for ri in 0..self.num_relations() {
+            for &c in self.rel(ri).cells {
                 rels[fill[c as usize]] = ri as u32;
                 fill[c as usize] += 1;
             }
@@ -261,19 +279,24 @@ impl Table {
     /// gives it away.
     fn closure(&self, (start, rels): &(Vec<usize>, Vec<u32>), mut known: Vec<bool>) -> Closure {
         let mut derived_by = vec![None; self.values.len()];
-        let mut unknown: Vec<u32> = self
-            .relations
-            .iter()
-            .map(|r| r.cells.iter().filter(|&&c| !known[c as usize]).count() as u32)
+        let mut unknown: Vec<u32> = (0..self.num_relations())
+            .map(|r| {
+                self.rel(r)
+                    .cells
+                    .iter()
+                    .filter(|&&c| !known[c as usize])
+                    .count() as u32
+            })
             .collect();
-        let mut queue: Vec<u32> = (0..self.relations.len() as u32)
+        let mut queue: Vec<u32> = (0..self.num_relations() as u32)
             .filter(|&r| unknown[r as usize] == 1)
             .collect();
         while let Some(r) = queue.pop() {
             if unknown[r as usize] != 1 {
                 continue;
             }
-            let Some(&c) = self.relations[r as usize]
+            let Some(&c) = self
+                .rel(r as usize)
                 .cells
                 .iter()
                 .find(|&&c| !known[c as usize])
@@ -310,7 +333,8 @@ impl Table {
                 out.insert(r);
             }
         }
-        for (ri, r) in self.relations.iter().enumerate() {
+        for ri in 0..self.num_relations() {
+            let r = self.rel(ri);
             if closure.unknown[ri] < 2 {
                 continue;
             }
@@ -357,8 +381,8 @@ impl Table {
             return None;
         }
         let (start, rels) = index;
-        let rel = &self.relations[r as usize];
-        for &c in &rel.cells {
+        let rel = self.rel(r as usize);
+        for &c in rel.cells {
             if self.state[c as usize] != CellState::Shown
                 && !public[c as usize]
                 && let Some(r2) = closure.derived_by[c as usize]
@@ -439,41 +463,32 @@ impl Protection {
         let min = study.secrecy_min_count;
         let mut t = Table::new();
         let units: Vec<CellId> = study.units.iter().map(|u| t.cell(u.weight)).collect();
-        let all: Vec<usize> = (0..study.units.len()).collect();
+        let all: Vec<u32> = (0..study.units.len() as u32).collect();
         let overall_total = t.cell(study.total_weight());
         t.relate(&[overall_total], &units);
 
         // Row totals do not depend on the kind: one count each, tied to its units.
-        let mut commune_members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, u) in study.units.iter().enumerate() {
-            commune_members
-                .entry(u.commune.clone().unwrap_or_default())
-                .or_default()
-                .push(i);
-        }
-        let mut group_members: BTreeMap<&str, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-        for col in &study.group_columns {
-            let by = group_members.entry(col.as_str()).or_default();
-            for (i, u) in study.units.iter().enumerate() {
-                by.entry(u.groups.get(col).cloned().unwrap_or_default())
-                    .or_default()
-                    .push(i);
-            }
-        }
-        let mut totals: BTreeMap<(String, String), CellId> = BTreeMap::new();
-        let mut total_of = |t: &mut Table, part: &str, agg: &Agg, members: &[usize]| -> CellId {
-            *totals
-                .entry((part.to_string(), agg.key.clone()))
-                .or_insert_with(|| {
-                    let c = if agg.total_published {
-                        t.exempt_cell(agg.total_weight)
-                    } else {
-                        t.cell(agg.total_weight)
-                    };
-                    let m: Vec<CellId> = members.iter().map(|&i| units[i]).collect();
-                    t.relate(&[c], &m);
-                    c
-                })
+        let ix = study.unit_index();
+        let row_of = |p: &Partition, key: &str| -> Option<usize> {
+            p.rows.binary_search_by(|r| r.key.as_str().cmp(key)).ok()
+        };
+        let mut commune_totals: Vec<Option<CellId>> = vec![None; ix.communes.rows.len()];
+        let mut group_totals: BTreeMap<&str, Vec<Option<CellId>>> = ix
+            .groups
+            .iter()
+            .map(|(col, p)| (col.as_str(), vec![None; p.rows.len()]))
+            .collect();
+        let total_of = |t: &mut Table, slot: &mut Option<CellId>, agg: &Agg, members: &[u32]| {
+            *slot.get_or_insert_with(|| {
+                let c = if agg.total_published {
+                    t.exempt_cell(agg.total_weight)
+                } else {
+                    t.cell(agg.total_weight)
+                };
+                let m: Vec<CellId> = members.iter().map(|&i| units[i as usize]).collect();
+                t.relate(&[c], &m);
+                c
+            })
         };
 
         let mut kinds = Vec::with_capacity(coverage.kinds.len());
@@ -481,19 +496,39 @@ impl Protection {
             let overall = agg_cells(&mut t, overall_total, &kc.overall, &all, kc, &units);
             let mut communes = Vec::with_capacity(kc.communes.len());
             for a in &kc.communes {
-                let members = commune_members.get(&a.key).map_or(&[][..], |v| &v[..]);
-                let total = total_of(&mut t, "", a, members);
+                let (members, total) = match row_of(&ix.communes, &a.key) {
+                    Some(r) => (
+                        &ix.communes.rows[r].members[..],
+                        total_of(
+                            &mut t,
+                            &mut commune_totals[r],
+                            a,
+                            &ix.communes.rows[r].members,
+                        ),
+                    ),
+                    None => (&[][..], total_of(&mut t, &mut None, a, &[])),
+                };
                 communes.push(agg_cells(&mut t, total, a, members, kc, &units));
             }
             margins(&mut t, &overall, &communes, kinds.is_empty());
             let mut groups = BTreeMap::new();
             for (col, rows) in &kc.groups {
-                let by = group_members.get(col.as_str());
+                let part = ix.groups.get(col);
                 let cells: Vec<AggCells> = rows
                     .iter()
                     .map(|a| {
-                        let members = by.and_then(|b| b.get(&a.key)).map_or(&[][..], |v| &v[..]);
-                        let total = total_of(&mut t, &format!("group {col}"), a, members);
+                        let found = part.and_then(|p| Some((p, row_of(p, &a.key)?)));
+                        let (members, total) = match found {
+                            Some((p, r)) => {
+                                let slot =
+                                    &mut group_totals.get_mut(col.as_str()).expect("a column")[r];
+                                (
+                                    &p.rows[r].members[..],
+                                    total_of(&mut t, slot, a, &p.rows[r].members),
+                                )
+                            }
+                            None => (&[][..], total_of(&mut t, &mut None, a, &[])),
+                        };
                         agg_cells(&mut t, total, a, members, kc, &units)
                     })
                     .collect();
@@ -625,7 +660,7 @@ fn agg_cells(
     t: &mut Table,
     total: CellId,
     agg: &Agg,
-    members: &[usize],
+    members: &[u32],
     kc: &KindCoverage,
     units: &[CellId],
 ) -> AggCells {
@@ -636,8 +671,8 @@ fn agg_cells(
     let with = |f: &dyn Fn(usize) -> bool| -> Vec<CellId> {
         members
             .iter()
-            .filter(|&&i| f(i))
-            .map(|&i| units[i])
+            .filter(|&&i| f(i as usize))
+            .map(|&i| units[i as usize])
             .collect()
     };
     for (cell, status) in [
@@ -670,21 +705,19 @@ fn margins(t: &mut Table, overall: &AggCells, rows: &[AggCells], totals: bool) {
 /// The demand units of each zone of `kc`, found by dissolving the same cells as
 /// [`Study::zones`]; `None` when the result does not match `kc.zones` (cells and weight).
 fn zone_members(study: &Study, kc: &KindCoverage) -> Option<Vec<Vec<usize>>> {
-    let mut cells: BTreeMap<(i64, i64), Vec<usize>> = BTreeMap::new();
-    for (i, r) in kc.units.iter().enumerate() {
-        if r.status == Status::Within || study.units[i].weight <= 0.0 {
-            continue;
-        }
-        let c = study.unit_cell(i);
-        cells
-            .entry((c.easting / 200, c.northing / 200))
-            .or_default()
-            .push(i);
-    }
-    let keys: Vec<&Vec<usize>> = cells.values().collect();
+    let ix = study.unit_index();
+    let selected = |i: u32| {
+        kc.units[i as usize].status != Status::Within && study.units[i as usize].weight > 0.0
+    };
+    let cells: Vec<u32> = (0..ix.cells.len() as u32)
+        .filter(|&c| ix.cell_members[c as usize].iter().any(|&i| selected(i)))
+        .collect();
     let idx: Vec<CellIdx> = cells
-        .keys()
-        .map(|&(col, row)| CellIdx { col, row })
+        .iter()
+        .map(|&c| {
+            let (col, row) = ix.cells[c as usize];
+            CellIdx { col, row }
+        })
         .collect();
     let polygons = dissolve(&idx);
     if polygons.len() != kc.zones.len() {
@@ -695,7 +728,9 @@ fn zone_members(study: &Study, kc: &KindCoverage) -> Option<Vec<Vec<usize>>> {
         let members: Vec<usize> = p
             .cells
             .iter()
-            .flat_map(|&ci| keys[ci].iter().copied())
+            .flat_map(|&ci| ix.cell_members[cells[ci] as usize].iter().copied())
+            .filter(|&i| selected(i))
+            .map(|i| i as usize)
             .collect();
         let w: f64 = members.iter().map(|&i| study.units[i].weight).sum();
         if p.cells.len() != z.cells || (w - z.weight).abs() > 1e-9 * w.max(1.0) {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -17,6 +17,7 @@ use zb_routing::{
 };
 
 use crate::config::{PopulationConfig, PopulationFormat, StudyFile, Thresholds};
+use crate::partition::UnitIndex;
 use crate::provenance::{InputFile, Provenance};
 use crate::{CoverageError, Warning};
 
@@ -55,6 +56,9 @@ pub struct Study {
     pub max_snap_m: f64,
     pub provenance: Provenance,
     pub warnings: Vec<Warning>,
+    /// The units partitioned by commune, group and cell: built on first use, from `units`,
+    /// `communes` and `group_columns` as they are then (change none of them afterwards).
+    unit_index: OnceLock<UnitIndex>,
 }
 
 fn sha256_file(path: &Path) -> Result<String, CoverageError> {
@@ -303,7 +307,13 @@ impl Study {
             max_snap_m,
             provenance,
             warnings,
+            unit_index: OnceLock::new(),
         }
+    }
+
+    /// The units partitioned by commune, grouping value and 200 m cell (built once).
+    pub fn unit_index(&self) -> &UnitIndex {
+        self.unit_index.get_or_init(|| UnitIndex::new(self))
     }
 
     /// The kinds of site in the study, sorted.

@@ -190,6 +190,8 @@ pub struct KindState {
     pub field: NearestField,
     pub times: Vec<Option<(f64, u32)>>,
     pub junctions_updated: usize,
+    /// The units whose time was recomputed (sorted): the others' are the baseline's.
+    pub retimed: Vec<u32>,
 }
 
 /// The sites after a scenario, with the snapped positions of the changed ones.
@@ -342,7 +344,7 @@ impl Baseline {
         }
         units.sort_unstable();
         units.dedup();
-        for u in units {
+        for &u in &units {
             if let Ok(s) = &study.unit_snaps[u as usize] {
                 times[u as usize] = point_time(graph, &field, &seeds, s);
             }
@@ -352,6 +354,7 @@ impl Baseline {
             field,
             times,
             junctions_updated,
+            retimed: units,
         }
     }
 
@@ -373,6 +376,15 @@ impl Baseline {
                 }
             }
         }
+        // Added and moved sites snapped (or the scenario was refused); others as loaded.
+        let on_network = |sites: &[u32]| {
+            sites
+                .iter()
+                .filter(|&&s| {
+                    ch.additions.iter().any(|a| a.1 == s) || study.site_snaps[s as usize].is_ok()
+                })
+                .count()
+        };
         let mut kinds: BTreeSet<String> = self.kinds.keys().cloned().collect();
         kinds.extend(ch.additions.iter().map(|a| a.0.clone()));
         let mut out = Vec::new();
@@ -408,6 +420,31 @@ impl Baseline {
                 out.push(diff_kind(study, kind, Arc::clone(&before), before, 0));
                 continue;
             }
+            let same_thresholds = base.is_some()
+                && thresholds.minutes(&kind) == before.threshold_min
+                && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
+            if same_thresholds {
+                // Only the re-timed units can change: the rows and zones without one are kept.
+                let st = self.apply_kind(study, &kind, &removals, &additions);
+                let (th, wait) = (before.threshold_min, before.waiting_threshold_days);
+                let mut units = before.units.clone();
+                let mut dirty = Vec::new();
+                for &u in &st.retimed {
+                    let r = unit_result(&ch.sites, st.times[u as usize], th, wait);
+                    if r != units[u as usize] {
+                        units[u as usize] = r;
+                        dirty.push(u);
+                    }
+                }
+                let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
+                    .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
+                    .collect();
+                let mut after = study.resummarise(&before, kind_sites, 0, units, &dirty);
+                after.sites_on_network = on_network(&after.sites);
+                let after = Arc::new(after);
+                out.push(diff_kind(study, kind, before, after, st.junctions_updated));
+                continue;
+            }
             let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
                 (
                     base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
@@ -419,13 +456,7 @@ impl Baseline {
             };
             let mut after = summarise_times(study, &ch.sites, &kind, &times, &thresholds);
             after.sites.retain(|&s| !ch.closed[s as usize]);
-            // Added and moved sites snapped (or the scenario was refused); others as loaded.
-            let moved_or_added = |s: u32| ch.additions.iter().any(|a| a.1 == s);
-            after.sites_on_network = after
-                .sites
-                .iter()
-                .filter(|&&s| moved_or_added(s) || study.site_snaps[s as usize].is_ok())
-                .count();
+            after.sites_on_network = on_network(&after.sites);
             let after = Arc::new(after);
             out.push(diff_kind(study, kind, before, after, junctions_updated));
         }
@@ -439,27 +470,8 @@ impl Baseline {
     }
 }
 
-/// Before/after of the units `idx`, given their aggregate rows before and after.
-fn agg_diff(
-    study: &Study,
-    idx: &[usize],
-    b: &KindCoverage,
-    a: &KindCoverage,
-    before: &crate::Agg,
-    after: &crate::Agg,
-) -> AggDiff {
-    let (mut newly_within, mut newly_beyond) = (0.0, 0.0);
-    for &i in idx {
-        let w = study.units[i].weight;
-        match (
-            b.units[i].status == Status::Within,
-            a.units[i].status == Status::Within,
-        ) {
-            (false, true) => newly_within += w,
-            (true, false) => newly_beyond += w,
-            _ => {}
-        }
-    }
+/// Before/after of one aggregate row, with the weight changing state in it.
+fn agg_diff(before: &crate::Agg, after: &crate::Agg, newly: (f64, f64)) -> AggDiff {
     AggDiff {
         key: before.key.clone(),
         name: before.name.clone(),
@@ -467,8 +479,8 @@ fn agg_diff(
         total_published: before.total_published,
         within_before: before.within_weight,
         within_after: after.within_weight,
-        newly_within_weight: newly_within,
-        newly_beyond_weight: newly_beyond,
+        newly_within_weight: newly.0,
+        newly_beyond_weight: newly.1,
         median_min_before: before.median_min,
         median_min_after: after.median_min,
         p90_min_before: before.p90_min,
@@ -483,59 +495,65 @@ fn diff_kind(
     after: Arc<KindCoverage>,
     junctions_updated: usize,
 ) -> KindWhatIf {
-    let all: Vec<usize> = (0..study.units.len()).collect();
-    let overall = agg_diff(
-        study,
-        &all,
-        &before,
-        &after,
-        &before.overall,
-        &after.overall,
-    );
-    let mut by_commune: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, u) in study.units.iter().enumerate() {
-        by_commune
-            .entry(u.commune.clone().unwrap_or_default())
-            .or_default()
-            .push(i);
-    }
-    // Aggregate rows come out in key order in both coverages, as here.
-    let communes = by_commune
+    let changed: Vec<UnitChange> = if Arc::ptr_eq(&before, &after) {
+        Vec::new()
+    } else {
+        before
+            .units
+            .iter()
+            .zip(&after.units)
+            .enumerate()
+            .filter(|(_, (b, a))| b.status != a.status)
+            .map(|(unit, (b, a))| UnitChange {
+                unit,
+                before: *b,
+                after: *a,
+            })
+            .collect()
+    };
+    // (newly within, newly beyond) weight per row of a partition, summed in unit order.
+    let newly = |row_of: Option<&[u32]>, rows: usize| -> Vec<(f64, f64)> {
+        let mut out = vec![(0.0, 0.0); rows];
+        for c in &changed {
+            let w = study.units[c.unit].weight;
+            let r = row_of.map_or(0, |r| r[c.unit] as usize);
+            match (
+                c.before.status == Status::Within,
+                c.after.status == Status::Within,
+            ) {
+                (false, true) => out[r].0 += w,
+                (true, false) => out[r].1 += w,
+                _ => {}
+            }
+        }
+        out
+    };
+    let ix = study.unit_index();
+    let overall = agg_diff(&before.overall, &after.overall, newly(None, 1)[0]);
+    // Aggregate rows come out in the order of the study's partitions in both coverages.
+    let by_commune = newly(Some(&ix.communes.row_of), ix.communes.rows.len());
+    let communes = before
+        .communes
         .iter()
-        .zip(before.communes.iter().zip(&after.communes))
-        .map(|((_, idx), (b, a))| agg_diff(study, idx, &before, &after, b, a))
+        .zip(&after.communes)
+        .zip(by_commune)
+        .map(|((b, a), n)| agg_diff(b, a, n))
         .collect();
     let mut groups = BTreeMap::new();
-    for col in &study.group_columns {
-        let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, u) in study.units.iter().enumerate() {
-            by.entry(u.groups.get(col).cloned().unwrap_or_default())
-                .or_default()
-                .push(i);
-        }
+    for (col, p) in &ix.groups {
         let (Some(gb), Some(ga)) = (before.groups.get(col), after.groups.get(col)) else {
             continue;
         };
+        let by = newly(Some(&p.row_of), p.rows.len());
         groups.insert(
             col.clone(),
-            by.iter()
-                .zip(gb.iter().zip(ga))
-                .map(|((_, idx), (b, a))| agg_diff(study, idx, &before, &after, b, a))
+            gb.iter()
+                .zip(ga)
+                .zip(by)
+                .map(|((b, a), n)| agg_diff(b, a, n))
                 .collect(),
         );
     }
-    let changed = before
-        .units
-        .iter()
-        .zip(&after.units)
-        .enumerate()
-        .filter(|(_, (b, a))| b.status != a.status)
-        .map(|(unit, (b, a))| UnitChange {
-            unit,
-            before: *b,
-            after: *a,
-        })
-        .collect();
     KindWhatIf {
         kind,
         before,

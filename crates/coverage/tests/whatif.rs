@@ -195,6 +195,22 @@ fn check_random_scenarios(pbf: &Path, seed: u64, rounds: usize) {
                 };
                 assert_eq!(r.status, status);
             }
+            // The summary kept incrementally (rows, overall, zones) equals one made afresh
+            // from the same units.
+            let fresh = study.summarise(
+                &k.kind,
+                th,
+                w.thresholds.waiting_days(&k.kind),
+                k.after.sites.clone(),
+                k.after.sites_on_network,
+                k.after.units.clone(),
+            );
+            let what = format!("seed {seed} scenario {n} kind {}", k.kind);
+            assert_eq!(k.after.overall, fresh.overall, "{what}");
+            assert_eq!(k.after.communes, fresh.communes, "{what}");
+            assert_eq!(k.after.groups, fresh.groups, "{what}");
+            assert_eq!(k.after.zones, fresh.zones, "{what}");
+            assert!(!fresh.groups["tj"].is_empty());
             // The diff accounts: within after = within before + newly within - newly beyond.
             let o = &k.overall;
             assert!(

@@ -157,9 +157,21 @@ impl ScenarioStore {
         }
         // WAL: readers do not block the writer; a killed writer's half-written transaction is
         // never part of the database. FULL: a commit is on disk when `save` returns.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| sql_err(path, "cannot set up", e))?;
+        // Changing the journal mode does not wait on the busy handler: another connection
+        // setting it up at the same moment makes it fail at once with "database is locked".
+        // Try again until the busy timeout.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                r => break r.map_err(|e| sql_err(path, "cannot set up", e))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(err(format!(
                 "cannot use the WAL journal (journal mode stays {mode})"

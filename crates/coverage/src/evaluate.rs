@@ -234,7 +234,8 @@ impl Study {
 
     /// The summary of `units` when they differ from `before.units` (same kind and thresholds)
     /// only at `dirty` (sorted): the rows without a dirty unit are `before`'s, the others are
-    /// recomputed. Equal to [`Study::summarise`] of the same units.
+    /// recomputed, and the overall quantiles patch `order_before` ([`Study::reach_order`] of
+    /// `before.units`). Equal to [`Study::summarise`] of the same units.
     pub(crate) fn resummarise(
         &self,
         before: &KindCoverage,
@@ -242,6 +243,7 @@ impl Study {
         sites_on_network: usize,
         units: Vec<UnitResult>,
         dirty: &[u32],
+        order_before: &[u32],
     ) -> KindCoverage {
         let ix = self.unit_index();
         let touched = |row_of: &[u32], rows: usize| -> Vec<bool> {
@@ -288,7 +290,10 @@ impl Study {
         let (overall, zones) = if dirty.is_empty() {
             (before.overall.clone(), before.zones.clone())
         } else {
-            (self.overall_agg(&units), self.zones(&units))
+            (
+                self.overall_agg_patched(&units, order_before, dirty),
+                self.zones(&units),
+            )
         };
         KindCoverage {
             kind: before.kind.clone(),
@@ -302,6 +307,66 @@ impl Study {
             groups,
             zones,
         }
+    }
+
+    /// The reachable units of `units`, by minutes then unit number: the order of the weighted
+    /// quantiles.
+    pub fn reach_order(units: &[UnitResult]) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..units.len() as u32)
+            .filter(|&i| units[i as usize].minutes.is_some())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let m = |i: u32| units[i as usize].minutes.unwrap_or(0.0);
+            m(a).total_cmp(&m(b)).then(a.cmp(&b))
+        });
+        order
+    }
+
+    /// The aggregate of every unit, given [`Study::reach_order`] of units that differ from
+    /// `units` only at `dirty` (sorted): the order is patched, not sorted again.
+    fn overall_agg_patched(
+        &self,
+        units: &[UnitResult],
+        order_before: &[u32],
+        dirty: &[u32],
+    ) -> Agg {
+        let key = |i: u32| (units[i as usize].minutes.unwrap_or(0.0), i);
+        let less = |a: (f64, u32), b: (f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt();
+        let mut moved: Vec<u32> = dirty
+            .iter()
+            .copied()
+            .filter(|&i| units[i as usize].minutes.is_some())
+            .collect();
+        moved.sort_by(|&a, &b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1))
+        });
+        let mut is_dirty = vec![false; units.len()];
+        for &i in dirty {
+            is_dirty[i as usize] = true;
+        }
+        let mut reach = Vec::with_capacity(order_before.len() + moved.len());
+        let mut moved = moved.into_iter().peekable();
+        for i in order_before
+            .iter()
+            .copied()
+            .filter(|&i| !is_dirty[i as usize])
+        {
+            while let Some(&j) = moved.peek()
+                && less(key(j), key(i))
+            {
+                reach.push(j);
+                moved.next();
+            }
+            reach.push(i);
+        }
+        reach.extend(moved);
+        let sorted = reach
+            .iter()
+            .map(|&i| (key(i).0, self.units[i as usize].weight))
+            .collect();
+        let all: Vec<u32> = (0..units.len() as u32).collect();
+        self.aggregate_sorted("all", None, &all, units, Some(sorted))
     }
 
     /// The aggregate of every unit.
@@ -332,10 +397,24 @@ impl Study {
         idx: &[u32],
         units: &[UnitResult],
     ) -> Agg {
+        self.aggregate_sorted(key, name, idx, units, None)
+    }
+
+    /// [`Study::aggregate`], with the reachable `(minutes, weight)` of `idx` already sorted by
+    /// minutes then unit when `sorted` is given.
+    fn aggregate_sorted(
+        &self,
+        key: &str,
+        name: Option<String>,
+        idx: &[u32],
+        units: &[UnitResult],
+        sorted: Option<Vec<(f64, f64)>>,
+    ) -> Agg {
+        let presorted = sorted.is_some();
         let (mut total, mut within, mut beyond, mut unreachable, mut wait_beyond) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
         let (mut wait_sum, mut wait_w) = (0.0, 0.0);
-        let mut reach: Vec<(f64, f64)> = Vec::with_capacity(idx.len());
+        let mut reach: Vec<(f64, f64)> = sorted.unwrap_or_else(|| Vec::with_capacity(idx.len()));
         for &i in idx {
             let i = i as usize;
             let w = self.units[i].weight;
@@ -346,7 +425,9 @@ impl Study {
                 Status::Beyond => beyond += w,
                 Status::Unreachable => unreachable += w,
             }
-            if let Some(m) = r.minutes {
+            if let Some(m) = r.minutes
+                && !presorted
+            {
                 reach.push((m, w));
             }
             if let Some(d) = r.waiting_days {
@@ -357,7 +438,9 @@ impl Study {
                 wait_beyond += w;
             }
         }
-        reach.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if !presorted {
+            reach.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
         Agg {
             key: key.to_string(),
             name,

@@ -338,21 +338,27 @@ impl Table {
             if closure.unknown[ri] < 2 {
                 continue;
             }
-            if r.cells
-                .iter()
-                .all(|&c| closure.known[c as usize] || public[c as usize])
-            {
-                continue;
-            }
-            let unknown_in = |cells: &[u32]| -> (usize, f64) {
-                cells
-                    .iter()
-                    .filter(|&&c| !closure.known[c as usize])
-                    .fold((0, 0.0), |(n, s), &c| (n + 1, s + self.values[c as usize]))
+            // One pass: the unknown counts of each side and their sums, and whether one of them
+            // is not public already.
+            let mut hidden = false;
+            let mut unknown_in = |cells: &[u32]| -> (usize, f64) {
+                let (mut n, mut sum) = (0, 0.0);
+                for &c in cells {
+                    let c = c as usize;
+                    if !closure.known[c] {
+                        n += 1;
+                        sum += self.values[c];
+                        hidden |= !public[c];
+                    }
+                }
+                (n, sum)
             };
             let (lhs, rhs) = r.cells.split_at(r.lhs);
             let (nl, sl) = unknown_in(lhs);
             let (nr, sr) = unknown_in(rhs);
+            if !hidden {
+                continue;
+            }
             // All the unknowns on one side (but not that whole side): their sum is recomputable.
             let one_sided = (nl == 0 && nr < rhs.len() && is_small(sr, min))
                 || (nr == 0 && nl < lhs.len() && is_small(sl, min));

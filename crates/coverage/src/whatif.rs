@@ -28,6 +28,8 @@ pub struct KindBase {
     pub times: Vec<Option<(f64, u32)>>,
     /// The coverage with the study's thresholds.
     pub coverage: Arc<KindCoverage>,
+    /// [`Study::reach_order`] of the coverage's units.
+    pub reach_order: Vec<u32>,
 }
 
 /// What the what-if engine keeps of a study: computed once, reused for every scenario.
@@ -106,6 +108,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         seeds,
         field,
         times,
+        reach_order: Study::reach_order(&coverage.units),
         coverage: Arc::new(coverage),
     }
 }
@@ -439,7 +442,8 @@ impl Baseline {
                 let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
-                let mut after = study.resummarise(&before, kind_sites, 0, units, &dirty);
+                let order = base.map_or(&[][..], |b| &b.reach_order[..]);
+                let mut after = study.resummarise(&before, kind_sites, 0, units, &dirty, order);
                 after.sites_on_network = on_network(&after.sites);
                 let after = Arc::new(after);
                 out.push(diff_kind(study, kind, before, after, st.junctions_updated));

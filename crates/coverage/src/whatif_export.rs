@@ -9,13 +9,17 @@
 //! share with it. Totals that are published commune figures are exempt. Individual units that
 //! changed state carry their times and sites; their weight is suppressed when small.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::export::{fc_bytes, to_bytes, zones_geojson_kind};
+use crate::provenance::Provenance;
 use crate::recommend::Recommendation;
+use crate::scenario::Scenario;
 use crate::secrecy::{is_small, round_count, round_to};
 use crate::whatif::{AggDiff, WhatIf};
 use crate::{CoverageError, Study};
@@ -32,8 +36,28 @@ fn opt_min(m: Option<f64>) -> Value {
     m.map_or(Value::Null, |m| json!(round_to(m, 2)))
 }
 
+/// A diff row as published: a suppressed count is `None` (`null`). Fields in key order, so
+/// that it serialises like the same row as a JSON object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiffRow<'a> {
+    pub key: &'a str,
+    pub median_min_after: Option<f64>,
+    pub median_min_before: Option<f64>,
+    pub name: Option<&'a str>,
+    pub newly_beyond: Option<f64>,
+    pub newly_within: Option<f64>,
+    pub p90_min_after: Option<f64>,
+    pub p90_min_before: Option<f64>,
+    pub secret: bool,
+    pub total: Option<f64>,
+    pub within_after: Option<f64>,
+    pub within_before: Option<f64>,
+    pub within_share_after: Option<f64>,
+    pub within_share_before: Option<f64>,
+}
+
 /// A diff row with the secrecy rule applied.
-pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
+pub fn diff_row(d: &AggDiff, min: f64) -> DiffRow<'_> {
     let mut secret = false;
     let mut count = |c: f64| -> Option<f64> {
         if is_small(c, min) {
@@ -65,69 +89,114 @@ pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
         within_before = None;
     }
     let share = |w: Option<f64>| match (w, total) {
-        (Some(w), Some(t)) if t > 0.0 => json!(round_to(w / t, 4)),
-        _ => Value::Null,
+        (Some(w), Some(t)) if t > 0.0 => Some(round_to(w / t, 4)),
+        _ => None,
     };
-    json!({
-        "key": d.key,
-        "name": d.name,
-        "total": total,
-        "within_before": within_before,
-        "within_after": within_after,
-        "within_share_before": share(within_before),
-        "within_share_after": share(within_after),
-        "newly_within": newly_within,
-        "newly_beyond": newly_beyond,
-        "median_min_before": opt_min(d.median_min_before),
-        "median_min_after": opt_min(d.median_min_after),
-        "p90_min_before": opt_min(d.p90_min_before),
-        "p90_min_after": opt_min(d.p90_min_after),
-        "secret": secret,
-    })
+    let min2 = |m: Option<f64>| m.map(|m| round_to(m, 2));
+    DiffRow {
+        key: &d.key,
+        median_min_after: min2(d.median_min_after),
+        median_min_before: min2(d.median_min_before),
+        name: d.name.as_deref(),
+        newly_beyond,
+        newly_within,
+        p90_min_after: min2(d.p90_min_after),
+        p90_min_before: min2(d.p90_min_before),
+        secret,
+        total,
+        within_after,
+        within_before,
+        within_share_after: share(within_after),
+        within_share_before: share(within_before),
+    }
 }
 
-/// `diff.json`: per kind, the overall, commune and group diffs and the state changes counted.
-pub fn diff_json(study: &Study, w: &WhatIf) -> Value {
+/// A diff row with the secrecy rule applied, as JSON.
+pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
+    serde_json::to_value(diff_row(d, min)).unwrap_or(Value::Null)
+}
+
+/// One kind of `diff.json` (fields in key order).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffKind<'a> {
+    pub communes: Vec<DiffRow<'a>>,
+    pub groups: BTreeMap<&'a str, Vec<DiffRow<'a>>>,
+    pub junctions_updated: usize,
+    pub overall: DiffRow<'a>,
+    pub sites_after: usize,
+    pub sites_before: usize,
+    pub threshold_min_after: f64,
+    pub threshold_min_before: f64,
+    pub units_changing_state: usize,
+    pub zones_after: usize,
+    pub zones_before: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffSecrecy {
+    pub min_count: f64,
+    pub rule: &'static str,
+}
+
+/// `diff.json` (fields in key order): serialise it, or [`diff_json`] for a JSON value.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffDoc<'a> {
+    pub counts: &'a str,
+    pub kinds: BTreeMap<&'a str, DiffKind<'a>>,
+    pub provenance: &'a Provenance,
+    pub scenario: &'a Scenario,
+    pub secrecy: DiffSecrecy,
+    pub study: Option<&'a str>,
+    pub synthetic: bool,
+}
+
+/// `diff.json` of the kinds `keep` accepts: per kind, the overall, commune and group diffs and
+/// the state changes counted.
+pub fn diff_doc<'a>(study: &'a Study, w: &'a WhatIf, keep: impl Fn(&str) -> bool) -> DiffDoc<'a> {
     let min = study.secrecy_min_count;
-    let kinds: serde_json::Map<String, Value> = w
+    let kinds = w
         .kinds
         .iter()
+        .filter(|k| keep(&k.kind))
         .map(|k| {
-            let groups: serde_json::Map<String, Value> = k
-                .groups
-                .iter()
-                .map(|(col, rows)| {
-                    (
-                        col.clone(),
-                        rows.iter().map(|r| agg_diff_json(r, min)).collect(),
-                    )
-                })
-                .collect();
-            let v = json!({
-                "threshold_min_before": k.before.threshold_min,
-                "threshold_min_after": k.after.threshold_min,
-                "sites_before": k.before.sites.len(),
-                "sites_after": k.after.sites.len(),
-                "overall": agg_diff_json(&k.overall, min),
-                "communes": k.communes.iter().map(|r| agg_diff_json(r, min)).collect::<Vec<_>>(),
-                "groups": groups,
-                "units_changing_state": k.changed.len(),
-                "zones_before": k.before.zones.len(),
-                "zones_after": k.after.zones.len(),
-                "junctions_updated": k.junctions_updated,
-            });
-            (k.kind.clone(), v)
+            let rows = |r: &'a [AggDiff]| r.iter().map(|r| diff_row(r, min)).collect::<Vec<_>>();
+            let v = DiffKind {
+                communes: rows(&k.communes),
+                groups: k
+                    .groups
+                    .iter()
+                    .map(|(col, r)| (col.as_str(), rows(r)))
+                    .collect(),
+                junctions_updated: k.junctions_updated,
+                overall: diff_row(&k.overall, min),
+                sites_after: k.after.sites.len(),
+                sites_before: k.before.sites.len(),
+                threshold_min_after: k.after.threshold_min,
+                threshold_min_before: k.before.threshold_min,
+                units_changing_state: k.changed.len(),
+                zones_after: k.after.zones.len(),
+                zones_before: k.before.zones.len(),
+            };
+            (k.kind.as_str(), v)
         })
         .collect();
-    json!({
-        "scenario": w.scenario,
-        "study": study.name,
-        "synthetic": study.provenance.synthetic,
-        "counts": study.counts,
-        "kinds": kinds,
-        "secrecy": {"min_count": min, "rule": "counts strictly between 0 and min_count are null with secret: true; see README"},
-        "provenance": study.provenance,
-    })
+    DiffDoc {
+        counts: &study.counts,
+        kinds,
+        provenance: &study.provenance,
+        scenario: &w.scenario,
+        secrecy: DiffSecrecy {
+            min_count: min,
+            rule: "counts strictly between 0 and min_count are null with secret: true; see README",
+        },
+        study: study.name.as_deref(),
+        synthetic: study.provenance.synthetic,
+    }
+}
+
+/// `diff.json` as a JSON value (see [`diff_doc`]).
+pub fn diff_json(study: &Study, w: &WhatIf) -> Value {
+    serde_json::to_value(diff_doc(study, w, |_| true)).unwrap_or(Value::Null)
 }
 
 fn point(lon: f64, lat: f64) -> Geometry {

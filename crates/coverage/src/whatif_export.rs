@@ -206,6 +206,16 @@ fn point(lon: f64, lat: f64) -> Geometry {
 }
 
 fn collection(study: &Study, features: Vec<Feature>, extra: &[(&str, Value)]) -> FeatureCollection {
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(collection_members(study, extra)),
+    }
+}
+
+/// The members of the what-if collections besides their features: provenance, counts,
+/// `synthetic` when the study is, then `extra`.
+fn collection_members(study: &Study, extra: &[(&str, Value)]) -> JsonObject {
     let mut fm = JsonObject::new();
     fm.insert(
         "provenance".into(),
@@ -218,19 +228,33 @@ fn collection(study: &Study, features: Vec<Feature>, extra: &[(&str, Value)]) ->
     for (k, v) in extra {
         fm.insert((*k).into(), v.clone());
     }
-    FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: Some(fm),
-    }
+    fm
+}
+
+/// The members of [`zones_before_after`]'s collection besides its features.
+pub fn zones_members(study: &Study, w: &WhatIf, after: bool) -> JsonObject {
+    let when = if after { "after" } else { "before" };
+    collection_members(
+        study,
+        &[("scenario", json!(w.scenario.name)), ("when", json!(when))],
+    )
 }
 
 /// `changed.geojson`: the demand units that change state, with old and new minutes and site.
 pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
+    changed_geojson_of(study, w, |_| true)
+}
+
+/// [`changed_geojson`] of the kinds `keep` accepts.
+pub fn changed_geojson_of(
+    study: &Study,
+    w: &WhatIf,
+    keep: impl Fn(&str) -> bool,
+) -> FeatureCollection {
     let min = study.secrecy_min_count;
     let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.clone());
     let mut features = Vec::new();
-    for k in &w.kinds {
+    for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
         for c in &k.changed {
             let u = &study.units[c.unit];
             let small = is_small(u.weight, min);
@@ -272,12 +296,11 @@ pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureColl
         let cov = if after { &k.after } else { &k.before };
         features.extend(zones_geojson_kind(study, cov).features);
     }
-    let when = if after { "after" } else { "before" };
-    collection(
-        study,
+    FeatureCollection {
+        bbox: None,
         features,
-        &[("scenario", json!(w.scenario.name)), ("when", json!(when))],
-    )
+        foreign_members: Some(zones_members(study, w, after)),
+    }
 }
 
 /// Writes the four what-if files into `out_dir`, all or nothing.

@@ -353,41 +353,44 @@ async fn roads_layer(State(st): State<AppState>) -> Result<Response, ApiError> {
     st.roads(false).await.map(geojson)
 }
 
+/// `?kind=K`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct WhatIfQuery {
+    /// Only this kind in the answer (a kind of the study or one the scenario adds); default
+    /// every kind.
+    kind: Option<String>,
+}
+
 /// Runs a scenario (sites added, moved, closed; thresholds changed) against the study:
 /// incremental, nothing saved.
 #[utoipa::path(
     post,
     path = "/api/whatif",
     tag = "what-if",
+    params(WhatIfQuery),
     request_body(content = ScenarioDoc, content_type = "application/json"),
     responses(
         (status = 200, description = "The diff, the units changing state, the zones after", body = WhatIfResponse),
         (status = 400, description = "Malformed scenario, unknown site, coordinates out of range or off the road network, threshold outside 1-240 min", body = ErrorBody),
+        (status = 404, description = "`kind` is neither a kind of the study nor one the scenario adds", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody)
     )
 )]
 async fn whatif(
     State(st): State<AppState>,
+    ApiQuery(q): ApiQuery<WhatIfQuery>,
     ApiJson(sc): ApiJson<Scenario>,
 ) -> Result<Response, ApiError> {
-    st.blocking(move |st| {
-        let (diff, changed, zones_after) = st.whatif(&sc)?;
-        /// [`WhatIfResponse`], serialised in one pass.
-        #[derive(serde::Serialize)]
-        struct Out {
-            diff: serde_json::Value,
-            changed: geojson::FeatureCollection,
-            zones_after: geojson::FeatureCollection,
-        }
-        Ok::<_, ApiError>(json_bytes(&Out {
-            diff,
-            changed,
-            zones_after,
-        }))
-    })
-    .await?
-    .map(json)
+    if let Some(kind) = &q.kind
+        && !sc.add.iter().any(|a| &a.kind == kind)
+    {
+        st.check_kind(kind)?;
+    }
+    st.blocking(move |st| Ok::<_, ApiError>(st.whatif(&sc, q.kind.as_deref())?))
+        .await?
+        .map(json)
 }
 
 /// The best places for `k` new sites of a kind among the mairies of the study's communes.

@@ -196,7 +196,7 @@ pub struct WhatIfResponse {
     /// The demand units that change state, with minutes and site before and after.
     #[schema(value_type = FeatureCollectionDoc)]
     pub changed: Value,
-    /// The zones blanches of every kind after the scenario.
+    /// The zones blanches after the scenario, of every kind (or of `?kind=`).
     #[schema(value_type = FeatureCollectionDoc)]
     pub zones_after: Value,
 }

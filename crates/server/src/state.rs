@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use geojson::FeatureCollection;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use zb_coverage::export::{Exports, sites_geojson, to_bytes, zones_geojson_kind};
@@ -17,7 +16,7 @@ use zb_coverage::recommend::{
 use zb_coverage::scenario::Scenario;
 use zb_coverage::secrecy::{is_small, round_count, round_to};
 use zb_coverage::whatif::Baseline;
-use zb_coverage::whatif_export::{changed_geojson, diff_json, zones_before_after};
+use zb_coverage::whatif_export::{changed_geojson_of, diff_doc, zones_members};
 use zb_coverage::{Coverage, CoverageError, ScenarioStore, Study};
 
 use crate::error::ApiError;
@@ -132,8 +131,8 @@ struct Inner {
     study: Arc<Study>,
     baseline: Baseline,
     /// Per kind, the zones blanches of the baseline (what a what-if leaving the kind alone
-    /// gives after).
-    baseline_zones: HashMap<String, Vec<geojson::Feature>>,
+    /// gives after), each feature serialised.
+    baseline_zones: HashMap<String, Vec<Vec<u8>>>,
     kinds: Vec<String>,
     candidates: Vec<Candidate>,
     territory: Bytes,
@@ -164,7 +163,10 @@ impl AppState {
         let baseline_zones = baseline
             .kinds
             .iter()
-            .map(|(k, b)| (k.clone(), zones_geojson_kind(&study, &b.coverage).features))
+            .map(|(k, b)| {
+                let features = zones_geojson_kind(&study, &b.coverage).features;
+                (k.clone(), feature_bytes(&features))
+            })
             .collect();
         let kinds = study.kinds();
         let territory = json_bytes(&territory_json(&study));
@@ -214,45 +216,49 @@ impl AppState {
         &self.0.baseline
     }
 
-    /// Applies a scenario: the diff, the units changing state and the zones blanches after
-    /// (`zb_coverage::whatif_export`'s documents). A kind whose units and threshold are the
-    /// same after as before has the baseline's zones: those are reused rather than rebuilt.
-    pub fn whatif(
-        &self,
-        scenario: &Scenario,
-    ) -> Result<(Value, FeatureCollection, FeatureCollection), CoverageError> {
+    /// Applies a scenario and writes the response of `POST /api/whatif`: `{diff, changed,
+    /// zones_after}` (`zb_coverage::whatif_export`'s documents), of one kind when `kind` is
+    /// given. A kind whose units and threshold are the same after as before has the baseline's
+    /// zones: those are written from the bytes kept at start-up rather than rebuilt.
+    pub fn whatif(&self, scenario: &Scenario, kind: Option<&str>) -> Result<Bytes, CoverageError> {
         let study = &*self.0.study;
-        let mut w = self.0.baseline.apply(study, scenario)?;
-        let diff = diff_json(study, &w);
-        let changed = changed_geojson(study, &w);
-        let kinds: Vec<(String, bool)> = w
-            .kinds
-            .iter()
-            .map(|k| {
-                let same = k.after.units == k.before.units
-                    && k.after.threshold_min == k.before.threshold_min
-                    && self.0.baseline_zones.contains_key(&k.kind);
-                (k.kind.clone(), same)
-            })
-            .collect();
-        w.kinds
-            .retain(|k| !kinds.iter().any(|(kind, same)| *same && *kind == k.kind));
-        let mut after = zones_before_after(study, &w, true);
-        let mut built = std::mem::take(&mut after.features);
-        for (kind, same) in kinds {
-            if same {
-                after
-                    .features
-                    .extend(self.0.baseline_zones[&kind].iter().cloned());
-            } else {
-                let (mine, rest): (Vec<_>, Vec<_>) = built.into_iter().partition(|f| {
-                    f.property("kind").and_then(Value::as_str) == Some(kind.as_str())
-                });
-                after.features.extend(mine);
-                built = rest;
+        let w = self.0.baseline.apply(study, scenario)?;
+        let keep = |k: &str| kind.is_none_or(|x| x == k);
+        let mut out = Vec::with_capacity(64 * 1024);
+        out.extend_from_slice(br#"{"diff":"#);
+        write_json(&mut out, &diff_doc(study, &w, keep));
+        out.extend_from_slice(br#","changed":"#);
+        write_json(&mut out, &changed_geojson_of(study, &w, keep));
+        out.extend_from_slice(br#","zones_after":{"type":"FeatureCollection","features":["#);
+        let mut first = true;
+        for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
+            let same = k.after.threshold_min == k.before.threshold_min
+                && (Arc::ptr_eq(&k.after, &k.before) || k.after.units == k.before.units);
+            let kept = self.0.baseline_zones.get(&k.kind).filter(|_| same);
+            let built;
+            let features: &[Vec<u8>] = match kept {
+                Some(f) => f,
+                None => {
+                    built = feature_bytes(&zones_geojson_kind(study, &k.after).features);
+                    &built
+                }
+            };
+            for f in features {
+                if !std::mem::take(&mut first) {
+                    out.push(b',');
+                }
+                out.extend_from_slice(f);
             }
         }
-        Ok((diff, changed, after))
+        out.push(b']');
+        for (key, value) in zones_members(study, &w, true) {
+            out.push(b',');
+            write_json(&mut out, &key);
+            out.push(b':');
+            write_json(&mut out, &value);
+        }
+        out.extend_from_slice(b"}}");
+        Ok(Bytes::from(out))
     }
 
     /// The kinds of site of the study, sorted.
@@ -434,6 +440,18 @@ impl AppState {
 }
 
 /// Compact JSON bytes of a value that is known to serialise.
+fn write_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
+    serde_json::to_writer(out, v).expect("API documents serialise to JSON");
+}
+
+/// Each feature as JSON.
+fn feature_bytes(features: &[geojson::Feature]) -> Vec<Vec<u8>> {
+    features
+        .iter()
+        .map(|f| serde_json::to_vec(f).expect("features serialise to JSON"))
+        .collect()
+}
+
 pub(crate) fn json_bytes(v: &impl serde::Serialize) -> Bytes {
     Bytes::from(serde_json::to_vec(v).expect("API documents serialise to JSON"))
 }

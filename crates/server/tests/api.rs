@@ -436,6 +436,53 @@ async fn whatif_gives_the_diff_the_changes_and_the_zones_after() {
 }
 
 #[tokio::test]
+async fn whatif_of_one_kind_is_that_kind_of_the_full_answer() {
+    let Some(app) = app() else { return };
+    let full = post(&app, "/api/whatif", &antenne()).await.json();
+    for kind in ["espace_rencontre", "mediation"] {
+        let r = post(&app, &format!("/api/whatif?kind={kind}"), &antenne()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let one = r.json();
+        let kinds = one["diff"]["kinds"].as_object().unwrap();
+        assert_eq!(kinds.keys().collect::<Vec<_>>(), [kind]);
+        assert_eq!(one["diff"]["kinds"][kind], full["diff"]["kinds"][kind]);
+        for layer in ["changed", "zones_after"] {
+            let of_kind: Vec<&Value> = full[layer]["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["properties"]["kind"] == kind)
+                .collect();
+            let got: Vec<&Value> = one[layer]["features"].as_array().unwrap().iter().collect();
+            assert_eq!(got, of_kind, "{layer} of {kind}");
+            assert_eq!(one[layer]["provenance"], full[layer]["provenance"]);
+        }
+    }
+    assert!(
+        !full["zones_after"]["features"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the Monaco study has zones blanches"
+    );
+    // A kind the scenario adds is known; any other is not.
+    let new_kind = json!({"name": "n", "add": [{"id": "n1", "kind": "point_rencontre", "lon": 7.4246, "lat": 43.7384}]});
+    let r = post(&app, "/api/whatif?kind=point_rencontre", &new_kind).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json()["diff"]["kinds"]["point_rencontre"]["sites_after"],
+        1
+    );
+    let r = post(&app, "/api/whatif?kind=creche", &antenne()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("creche"),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
 async fn whatif_refuses_bad_scenarios() {
     let Some(app) = app() else { return };
     let mut far = antenne();

@@ -235,15 +235,17 @@ impl Study {
     /// The summary of `units` when they differ from `before.units` (same kind and thresholds)
     /// only at `dirty` (sorted): the rows without a dirty unit are `before`'s, the others are
     /// recomputed, and the overall quantiles patch `order_before` ([`Study::reach_order`] of
-    /// `before.units`). Equal to [`Study::summarise`] of the same units.
+    /// `before.units`) and the zones [`Study::zones_patched`] (`layout_before` is
+    /// [`Study::zone_layout`] of `before.units`). Equal to [`Study::summarise`] of the same
+    /// units, but for `sites_on_network`, left 0.
     pub(crate) fn resummarise(
         &self,
         before: &KindCoverage,
         sites: Vec<u32>,
-        sites_on_network: usize,
         units: Vec<UnitResult>,
         dirty: &[u32],
         order_before: &[u32],
+        layout_before: &ZoneLayout,
     ) -> KindCoverage {
         let ix = self.unit_index();
         let touched = |row_of: &[u32], rows: usize| -> Vec<bool> {
@@ -292,7 +294,7 @@ impl Study {
         } else {
             (
                 self.overall_agg_patched(&units, order_before, dirty),
-                self.zones(&units),
+                self.zones_patched(&before.zones, layout_before, &units, dirty),
             )
         };
         KindCoverage {
@@ -300,7 +302,7 @@ impl Study {
             threshold_min: before.threshold_min,
             waiting_threshold_days: before.waiting_threshold_days,
             sites,
-            sites_on_network,
+            sites_on_network: 0,
             units,
             overall,
             communes,
@@ -474,6 +476,125 @@ impl Study {
             .filter(|&c| self.cell_in_zone(c, units))
             .collect();
         self.zones_of_cells(&cells, units)
+            .into_iter()
+            .map(|(z, _)| z)
+            .collect()
+    }
+
+    /// The zones of `units` (of the same kind and thresholds as `before`) that differ from
+    /// the units of `before` only at `dirty`: the zones away from the dirty units are
+    /// `before`'s, the others are dissolved again. Equal to [`Study::zones`] of `units`.
+    pub(crate) fn zones_patched(
+        &self,
+        before: &[Zone],
+        layout: &ZoneLayout,
+        units: &[UnitResult],
+        dirty: &[u32],
+    ) -> Vec<Zone> {
+        const NONE: u32 = u32::MAX;
+        let ix = self.unit_index();
+        // 0: not looked at; 1: in a zone after; 2: not.
+        let mut state = vec![0u8; ix.cells.len()];
+        let mut in_after = |c: u32| {
+            if state[c as usize] == 0 {
+                state[c as usize] = if self.cell_in_zone(c, units) { 1 } else { 2 };
+            }
+            state[c as usize] == 1
+        };
+        let mut dropped = vec![false; before.len()];
+        let mut seeds: Vec<u32> = Vec::new();
+        for &u in dirty {
+            if self.units[u as usize].weight <= 0.0 {
+                continue;
+            }
+            let c = ix.cell_of[u as usize];
+            seeds.push(c);
+            let z = layout.zone_of_cell[c as usize];
+            if z != NONE && !std::mem::replace(&mut dropped[z as usize], true) {
+                seeds.extend(&layout.zone_cells[z as usize]);
+            }
+        }
+        // The cells of the zones after that hold a dirty cell or a cell of a dropped zone: a
+        // flood over the cells in a zone after, by shared edges.
+        let mut flooded = vec![false; ix.cells.len()];
+        let mut region: Vec<u32> = Vec::new();
+        let mut stack: Vec<u32> = Vec::new();
+        for c in seeds {
+            if !flooded[c as usize] && in_after(c) {
+                flooded[c as usize] = true;
+                stack.push(c);
+            }
+            while let Some(c) = stack.pop() {
+                region.push(c);
+                let z = layout.zone_of_cell[c as usize];
+                if z != NONE {
+                    dropped[z as usize] = true;
+                }
+                let (col, row) = ix.cells[c as usize];
+                for key in [
+                    (col + 1, row),
+                    (col - 1, row),
+                    (col, row + 1),
+                    (col, row - 1),
+                ] {
+                    if let Ok(n) = ix.cells.binary_search(&key) {
+                        let n = n as u32;
+                        if !flooded[n as usize] && in_after(n) {
+                            flooded[n as usize] = true;
+                            stack.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        region.sort_unstable();
+        let mut fresh = self.zones_of_cells(&region, units).into_iter().peekable();
+        let mut out = Vec::with_capacity(before.len() + 1);
+        for (z, zone) in before.iter().enumerate() {
+            if dropped[z] {
+                continue;
+            }
+            while let Some((_, first)) = fresh.peek()
+                && *first < layout.zone_first[z]
+            {
+                out.push(fresh.next().expect("peeked").0);
+            }
+            out.push(zone.clone());
+        }
+        out.extend(fresh.map(|(z, _)| z));
+        out
+    }
+
+    /// Which cells make which zone of `units` ([`Study::zones`]).
+    pub fn zone_layout(&self, units: &[UnitResult]) -> ZoneLayout {
+        const NONE: u32 = u32::MAX;
+        let ix = self.unit_index();
+        let cells: Vec<u32> = (0..ix.cells.len() as u32)
+            .filter(|&c| self.cell_in_zone(c, units))
+            .collect();
+        let idx: Vec<CellIdx> = cells
+            .iter()
+            .map(|&c| {
+                let (col, row) = ix.cells[c as usize];
+                CellIdx { col, row }
+            })
+            .collect();
+        let mut zone_of_cell = vec![NONE; ix.cells.len()];
+        let mut zone_cells = Vec::new();
+        let mut zone_first = Vec::new();
+        for (z, p) in dissolve(&idx).into_iter().enumerate() {
+            let members: Vec<u32> = p.cells.iter().map(|&i| cells[i]).collect();
+            for &c in &members {
+                zone_of_cell[c as usize] = z as u32;
+            }
+            zone_first.push(lowest(members.iter().map(|&c| ix.cells[c as usize])));
+            zone_cells.push(members);
+        }
+        ZoneLayout {
+            zone_of_cell,
+            zone_cells,
+            zone_first,
+        }
     }
 
     /// True when cell `c` of [`Study::unit_index`] holds weight beyond the threshold or
@@ -487,7 +608,11 @@ impl Study {
     /// The zones of `cells` (sorted cell numbers of [`Study::unit_index`], each holding weight
     /// beyond the threshold or unreachable), dissolved: every zone made of whole 4-connected
     /// components of `cells`, sorted by its lowest cell (row, then column).
-    pub(crate) fn zones_of_cells(&self, cells: &[u32], units: &[UnitResult]) -> Vec<Zone> {
+    pub(crate) fn zones_of_cells(
+        &self,
+        cells: &[u32],
+        units: &[UnitResult],
+    ) -> Vec<(Zone, (i64, i64))> {
         #[derive(Default)]
         struct CellAcc {
             weight: f64,
@@ -572,10 +697,30 @@ impl Study {
                     .into_iter()
                     .map(|r| ix.communes.rows[r as usize].key.clone())
                     .collect();
-                z
+                let first = lowest(p.cells.iter().map(|&ci| ix.cells[cells[ci] as usize]));
+                (z, first)
             })
             .collect()
     }
+}
+
+/// Which 200 m cells make each zone blanche of a coverage (numbers of [`Study::unit_index`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneLayout {
+    /// Per cell: its zone, or `u32::MAX`.
+    pub zone_of_cell: Vec<u32>,
+    /// Per zone: its cells.
+    pub zone_cells: Vec<Vec<u32>>,
+    /// Per zone: its lowest cell as `(row, col)`, the order of the zones.
+    pub zone_first: Vec<(i64, i64)>,
+}
+
+/// The lowest of `(col, row)` cells as `(row, col)`.
+fn lowest(cells: impl Iterator<Item = (i64, i64)>) -> (i64, i64) {
+    cells
+        .map(|(col, row)| (row, col))
+        .min()
+        .unwrap_or((i64::MAX, i64::MAX))
 }
 
 /// Weighted quantile of `(value, weight)` sorted by value: the smallest value whose cumulative

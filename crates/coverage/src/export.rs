@@ -141,30 +141,7 @@ impl<'a> Exports<'a> {
     }
 
     fn zone_features(&self, k: usize) -> Vec<Feature> {
-        let kc = &self.coverage.kinds[k];
-        kc.zones
-            .iter()
-            .enumerate()
-            .map(|(z, zone)| {
-                let (weight, unreachable) = self.protection.zone(k, z);
-                let mut p = JsonObject::new();
-                p.insert("kind".into(), kc.kind.clone().into());
-                p.insert("threshold_min".into(), num(kc.threshold_min));
-                p.insert("weight".into(), opt(weight, None));
-                p.insert("unreachable_weight".into(), opt(unreachable, None));
-                p.insert("mean_min".into(), opt(zone.mean_min, Some(2)));
-                p.insert("max_min".into(), opt(zone.max_min, Some(2)));
-                p.insert("cells".into(), zone.cells.into());
-                p.insert("communes".into(), zone.communes.clone().into());
-                p.insert(
-                    "secret".into(),
-                    (weight.is_none() || unreachable.is_none()).into(),
-                );
-                let geometry = polygon(&zone.exterior, &zone.holes)
-                    .map(|c| Geometry::new(GeometryValue::Polygon { coordinates: c }));
-                feature(geometry, p)
-            })
-            .collect()
+        zone_features(&self.protection, k, &self.coverage.kinds[k])
     }
 
     /// The communes' rows: (geometry, properties), sorted by code, and the column names.
@@ -383,10 +360,42 @@ pub fn zones_geojson(study: &Study, coverage: &Coverage) -> FeatureCollection {
 /// The zones blanches of one kind. Secrecy is then decided on that kind alone: to serve it with
 /// other documents of the same coverage, prefer [`Exports::zones_of_kind`].
 pub fn zones_geojson_kind(study: &Study, kind: &KindCoverage) -> FeatureCollection {
-    let coverage = Coverage {
-        kinds: vec![kind.clone()],
-    };
-    Exports::new(study, &coverage).zones()
+    collection(
+        zone_features_kind(study, kind),
+        members(study, thresholds_json_kinds(study, &[kind])),
+    )
+}
+
+/// The features of [`zones_geojson_kind`], with secrecy decided on this kind's counts alone.
+pub fn zone_features_kind(study: &Study, kind: &KindCoverage) -> Vec<Feature> {
+    zone_features(&Protection::of_kinds(study, &[kind]), 0, kind)
+}
+
+/// The zones blanches of kind `k` of a protected coverage, as features.
+fn zone_features(protection: &Protection, k: usize, kc: &KindCoverage) -> Vec<Feature> {
+    kc.zones
+        .iter()
+        .enumerate()
+        .map(|(z, zone)| {
+            let (weight, unreachable) = protection.zone(k, z);
+            let mut p = JsonObject::new();
+            p.insert("kind".into(), kc.kind.clone().into());
+            p.insert("threshold_min".into(), num(kc.threshold_min));
+            p.insert("weight".into(), opt(weight, None));
+            p.insert("unreachable_weight".into(), opt(unreachable, None));
+            p.insert("mean_min".into(), opt(zone.mean_min, Some(2)));
+            p.insert("max_min".into(), opt(zone.max_min, Some(2)));
+            p.insert("cells".into(), zone.cells.into());
+            p.insert("communes".into(), zone.communes.clone().into());
+            p.insert(
+                "secret".into(),
+                (weight.is_none() || unreachable.is_none()).into(),
+            );
+            let geometry = polygon(&zone.exterior, &zone.holes)
+                .map(|c| Geometry::new(GeometryValue::Polygon { coordinates: c }));
+            feature(geometry, p)
+        })
+        .collect()
 }
 
 /// `communes.geojson`.
@@ -756,10 +765,20 @@ fn provenance_json(study: &Study, thresholds: Value) -> Value {
 /// Thresholds per kind: the coverage's when given (they may differ from the study's in a
 /// what-if), else the study's.
 fn thresholds_json(study: &Study, coverage: Option<&Coverage>) -> Value {
+    match coverage {
+        Some(c) => thresholds_json_kinds(study, &c.kinds.iter().collect::<Vec<_>>()),
+        None => thresholds_json_of(study, None),
+    }
+}
+
+fn thresholds_json_kinds(study: &Study, kinds: &[&KindCoverage]) -> Value {
+    thresholds_json_of(study, Some(kinds))
+}
+
+fn thresholds_json_of(study: &Study, coverage: Option<&[&KindCoverage]>) -> Value {
     let t = &study.thresholds;
     let kinds: BTreeMap<String, Value> = match coverage {
         Some(c) => c
-            .kinds
             .iter()
             .map(|k| {
                 let v = json!({

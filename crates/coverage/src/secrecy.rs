@@ -466,6 +466,12 @@ impl Protection {
     /// Builds the table of every exported count of `coverage` and the sums between them, and
     /// applies the rule with `study.secrecy_min_count`.
     pub fn new(study: &Study, coverage: &Coverage) -> Protection {
+        let kinds: Vec<&KindCoverage> = coverage.kinds.iter().collect();
+        Protection::of_kinds(study, &kinds)
+    }
+
+    /// [`Protection::new`] of a coverage made of `kinds`.
+    pub fn of_kinds(study: &Study, coverage_kinds: &[&KindCoverage]) -> Protection {
         let min = study.secrecy_min_count;
         let mut t = Table::new();
         let units: Vec<CellId> = study.units.iter().map(|u| t.cell(u.weight)).collect();
@@ -497,8 +503,8 @@ impl Protection {
             })
         };
 
-        let mut kinds = Vec::with_capacity(coverage.kinds.len());
-        for kc in &coverage.kinds {
+        let mut kinds = Vec::with_capacity(coverage_kinds.len());
+        for &kc in coverage_kinds {
             let overall = agg_cells(&mut t, overall_total, &kc.overall, &all, kc, &units);
             let mut communes = Vec::with_capacity(kc.communes.len());
             for a in &kc.communes {
@@ -554,7 +560,7 @@ impl Protection {
             });
         }
         let mut zones_unmatched = 0;
-        for (kc, cells) in coverage.kinds.iter().zip(&kinds) {
+        for (&kc, cells) in coverage_kinds.iter().zip(&kinds) {
             match zone_members(study, kc) {
                 Some(members) => {
                     for (m, &(w, unr)) in members.iter().zip(&cells.zones) {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use zb_places::Site;
 use zb_routing::{NearestField, SiteSeeds, Snap, point_time};
 
-use crate::evaluate::{KindCoverage, Status, UnitResult, unit_result};
+use crate::evaluate::{KindCoverage, Status, UnitResult, ZoneLayout, unit_result};
 use crate::scenario::Scenario;
 use crate::{CoverageError, Study, Thresholds};
 
@@ -30,6 +30,8 @@ pub struct KindBase {
     pub coverage: Arc<KindCoverage>,
     /// [`Study::reach_order`] of the coverage's units.
     pub reach_order: Vec<u32>,
+    /// [`Study::zone_layout`] of the coverage's units.
+    pub zone_layout: ZoneLayout,
 }
 
 /// What the what-if engine keeps of a study: computed once, reused for every scenario.
@@ -109,6 +111,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         field,
         times,
         reach_order: Study::reach_order(&coverage.units),
+        zone_layout: study.zone_layout(&coverage.units),
         coverage: Arc::new(coverage),
     }
 }
@@ -442,8 +445,15 @@ impl Baseline {
                 let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
-                let order = base.map_or(&[][..], |b| &b.reach_order[..]);
-                let mut after = study.resummarise(&before, kind_sites, 0, units, &dirty, order);
+                let b = base.expect("a kind of the baseline");
+                let mut after = study.resummarise(
+                    &before,
+                    kind_sites,
+                    units,
+                    &dirty,
+                    &b.reach_order,
+                    &b.zone_layout,
+                );
                 after.sites_on_network = on_network(&after.sites);
                 let after = Arc::new(after);
                 out.push(diff_kind(study, kind, before, after, st.junctions_updated));

@@ -16,7 +16,7 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::export::{fc_bytes, to_bytes, zones_geojson_kind};
+use crate::export::{fc_bytes, to_bytes, zone_features_kind};
 use crate::provenance::Provenance;
 use crate::recommend::Recommendation;
 use crate::scenario::Scenario;
@@ -294,7 +294,7 @@ pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureColl
     let mut features = Vec::new();
     for k in &w.kinds {
         let cov = if after { &k.after } else { &k.before };
-        features.extend(zones_geojson_kind(study, cov).features);
+        features.extend(zone_features_kind(study, cov));
     }
     FeatureCollection {
         bbox: None,

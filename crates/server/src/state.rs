@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use zb_coverage::export::{Exports, sites_geojson, to_bytes, zones_geojson_kind};
+use zb_coverage::export::{Exports, sites_geojson, to_bytes, zone_features_kind};
 use zb_coverage::recommend::{
     Candidate, MAX_THRESHOLD_MIN, MIN_THRESHOLD_MIN, candidates_from_mairies,
 };
@@ -164,7 +164,7 @@ impl AppState {
             .kinds
             .iter()
             .map(|(k, b)| {
-                let features = zones_geojson_kind(&study, &b.coverage).features;
+                let features = zone_features_kind(&study, &b.coverage);
                 (k.clone(), feature_bytes(&features))
             })
             .collect();
@@ -239,7 +239,7 @@ impl AppState {
             let features: &[Vec<u8>] = match kept {
                 Some(f) => f,
                 None => {
-                    built = feature_bytes(&zones_geojson_kind(study, &k.after).features);
+                    built = feature_bytes(&zone_features_kind(study, &k.after));
                     &built
                 }
             };

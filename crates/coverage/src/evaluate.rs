@@ -85,6 +85,8 @@ pub struct Zone {
     pub max_min: Option<f64>,
     /// Communes whose units lie in it, sorted.
     pub communes: Vec<String>,
+    /// Its cells: numbers of [`Study::unit_index`]'s cells, sorted.
+    pub cell_ids: Vec<u32>,
 }
 
 /// The coverage of one kind of site.
@@ -511,7 +513,7 @@ impl Study {
             seeds.push(c);
             let z = layout.zone_of_cell[c as usize];
             if z != NONE && !std::mem::replace(&mut dropped[z as usize], true) {
-                seeds.extend(&layout.zone_cells[z as usize]);
+                seeds.extend(&before[z as usize].cell_ids);
             }
         }
         // The cells of the zones after that hold a dirty cell or a cell of a dropped zone: a
@@ -565,35 +567,22 @@ impl Study {
         out
     }
 
-    /// Which cells make which zone of `units` ([`Study::zones`]).
-    pub fn zone_layout(&self, units: &[UnitResult]) -> ZoneLayout {
+    /// Which cells make which of `zones` (of this study).
+    pub fn zone_layout(&self, zones: &[Zone]) -> ZoneLayout {
         const NONE: u32 = u32::MAX;
         let ix = self.unit_index();
-        let cells: Vec<u32> = (0..ix.cells.len() as u32)
-            .filter(|&c| self.cell_in_zone(c, units))
-            .collect();
-        let idx: Vec<CellIdx> = cells
-            .iter()
-            .map(|&c| {
-                let (col, row) = ix.cells[c as usize];
-                CellIdx { col, row }
-            })
-            .collect();
         let mut zone_of_cell = vec![NONE; ix.cells.len()];
-        let mut zone_cells = Vec::new();
-        let mut zone_first = Vec::new();
-        for (z, p) in dissolve(&idx).into_iter().enumerate() {
-            let members: Vec<u32> = p.cells.iter().map(|&i| cells[i]).collect();
-            for &c in &members {
+        for (z, zone) in zones.iter().enumerate() {
+            for &c in &zone.cell_ids {
                 zone_of_cell[c as usize] = z as u32;
             }
-            zone_first.push(lowest(members.iter().map(|&c| ix.cells[c as usize])));
-            zone_cells.push(members);
         }
         ZoneLayout {
             zone_of_cell,
-            zone_cells,
-            zone_first,
+            zone_first: zones
+                .iter()
+                .map(|z| lowest(z.cell_ids.iter().map(|&c| ix.cells[c as usize])))
+                .collect(),
         }
     }
 
@@ -671,6 +660,7 @@ impl Study {
                     mean_min: None,
                     max_min: None,
                     communes: Vec::new(),
+                    cell_ids: p.cells.iter().map(|&ci| cells[ci]).collect(),
                 };
                 let (mut ms, mut mw) = (0.0, 0.0);
                 let mut communes: Vec<u32> = Vec::new();
@@ -709,8 +699,6 @@ impl Study {
 pub struct ZoneLayout {
     /// Per cell: its zone, or `u32::MAX`.
     pub zone_of_cell: Vec<u32>,
-    /// Per zone: its cells.
-    pub zone_cells: Vec<Vec<u32>>,
     /// Per zone: its lowest cell as `(row, col)`, the order of the zones.
     pub zone_first: Vec<(i64, i64)>,
 }

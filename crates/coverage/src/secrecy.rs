@@ -42,7 +42,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::dissolve::{CellIdx, dissolve};
 use crate::partition::Partition;
 use crate::{Agg, Coverage, KindCoverage, Status, Study};
 
@@ -714,38 +713,25 @@ fn margins(t: &mut Table, overall: &AggCells, rows: &[AggCells], totals: bool) {
     t.relate(&[overall.unreachable], &col(|a| a.unreachable));
 }
 
-/// The demand units of each zone of `kc`, found by dissolving the same cells as
-/// [`Study::zones`]; `None` when the result does not match `kc.zones` (cells and weight).
+/// The demand units of each zone of `kc`, from its cells; `None` when they do not match the
+/// zone (its number of cells and weight).
 fn zone_members(study: &Study, kc: &KindCoverage) -> Option<Vec<Vec<usize>>> {
     let ix = study.unit_index();
     let selected = |i: u32| {
         kc.units[i as usize].status != Status::Within && study.units[i as usize].weight > 0.0
     };
-    let cells: Vec<u32> = (0..ix.cells.len() as u32)
-        .filter(|&c| ix.cell_members[c as usize].iter().any(|&i| selected(i)))
-        .collect();
-    let idx: Vec<CellIdx> = cells
-        .iter()
-        .map(|&c| {
-            let (col, row) = ix.cells[c as usize];
-            CellIdx { col, row }
-        })
-        .collect();
-    let polygons = dissolve(&idx);
-    if polygons.len() != kc.zones.len() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(polygons.len());
-    for (p, z) in polygons.iter().zip(&kc.zones) {
-        let members: Vec<usize> = p
-            .cells
+    let mut out = Vec::with_capacity(kc.zones.len());
+    for z in &kc.zones {
+        let members: Vec<usize> = z
+            .cell_ids
             .iter()
-            .flat_map(|&ci| ix.cell_members[cells[ci] as usize].iter().copied())
+            .filter_map(|&c| ix.cell_members.get(c as usize))
+            .flat_map(|m| m.iter().copied())
             .filter(|&i| selected(i))
             .map(|i| i as usize)
             .collect();
         let w: f64 = members.iter().map(|&i| study.units[i].weight).sum();
-        if p.cells.len() != z.cells || (w - z.weight).abs() > 1e-9 * w.max(1.0) {
+        if z.cell_ids.len() != z.cells || (w - z.weight).abs() > 1e-9 * w.max(1.0) {
             return None;
         }
         out.push(members);

@@ -111,7 +111,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         field,
         times,
         reach_order: Study::reach_order(&coverage.units),
-        zone_layout: study.zone_layout(&coverage.units),
+        zone_layout: study.zone_layout(&coverage.zones),
         coverage: Arc::new(coverage),
     }
 }

@@ -236,8 +236,8 @@ impl Study {
 
     /// The summary of `units` when they differ from `before.units` (same kind and thresholds)
     /// only at `dirty` (sorted): the rows without a dirty unit are `before`'s, the others are
-    /// recomputed, and the overall quantiles patch `order_before` ([`Study::reach_order`] of
-    /// `before.units`) and the zones [`Study::zones_patched`] (`layout_before` is
+    /// recomputed with their quantiles' order patched from `orders` ([`Study::reach_orders`]
+    /// of `before.units`), and the zones are [`Study::zones_patched`] (`layout_before` is
     /// [`Study::zone_layout`] of `before.units`). Equal to [`Study::summarise`] of the same
     /// units, but for `sites_on_network`, left 0.
     pub(crate) fn resummarise(
@@ -246,28 +246,42 @@ impl Study {
         sites: Vec<u32>,
         units: Vec<UnitResult>,
         dirty: &[u32],
-        order_before: &[u32],
+        orders: &ReachOrders,
         layout_before: &ZoneLayout,
     ) -> KindCoverage {
         let ix = self.unit_index();
-        let touched = |row_of: &[u32], rows: usize| -> Vec<bool> {
-            let mut t = vec![false; rows];
+        let mut is_dirty = vec![false; units.len()];
+        for &u in dirty {
+            is_dirty[u as usize] = true;
+        }
+        // The dirty units of each row, in unit order.
+        let by_row = |row_of: &[u32], rows: usize| -> Vec<Vec<u32>> {
+            let mut t = vec![Vec::new(); rows];
             for &u in dirty {
-                t[row_of[u as usize] as usize] = true;
+                t[row_of[u as usize] as usize].push(u);
             }
             t
         };
-        let t = touched(&ix.communes.row_of, ix.communes.rows.len());
+        let d = by_row(&ix.communes.row_of, ix.communes.rows.len());
         let communes = before
             .communes
             .iter()
             .enumerate()
             .map(|(r, a)| {
-                if t[r] {
-                    self.commune_agg(r, &units)
-                } else {
-                    a.clone()
+                if d[r].is_empty() {
+                    return a.clone();
                 }
+                let row = &ix.communes.rows[r];
+                let mut agg = self.aggregate_patched(
+                    (&a.key, a.name.clone()),
+                    &row.members,
+                    &units,
+                    &orders.communes[r],
+                    &d[r],
+                    &is_dirty,
+                );
+                agg.total_published = a.total_published;
+                agg
             })
             .collect();
         let groups = ix
@@ -275,17 +289,23 @@ impl Study {
             .iter()
             .zip(&before.groups)
             .map(|((col, p), (_, rows))| {
-                let t = touched(&p.row_of, p.rows.len());
+                let d = by_row(&p.row_of, p.rows.len());
                 let rows = rows
                     .iter()
                     .zip(&p.rows)
-                    .zip(t)
-                    .map(|((a, row), t)| {
-                        if t {
-                            self.aggregate(&row.key, None, &row.members, &units)
-                        } else {
-                            a.clone()
+                    .enumerate()
+                    .map(|(r, (a, row))| {
+                        if d[r].is_empty() {
+                            return a.clone();
                         }
+                        self.aggregate_patched(
+                            (&row.key, None),
+                            &row.members,
+                            &units,
+                            &orders.groups[col][r],
+                            &d[r],
+                            &is_dirty,
+                        )
                     })
                     .collect();
                 (col.clone(), rows)
@@ -294,8 +314,16 @@ impl Study {
         let (overall, zones) = if dirty.is_empty() {
             (before.overall.clone(), before.zones.clone())
         } else {
+            let all: Vec<u32> = (0..units.len() as u32).collect();
             (
-                self.overall_agg_patched(&units, order_before, dirty),
+                self.aggregate_patched(
+                    ("all", None),
+                    &all,
+                    &units,
+                    &orders.overall,
+                    dirty,
+                    &is_dirty,
+                ),
                 self.zones_patched(&before.zones, layout_before, &units, dirty),
             )
         };
@@ -313,10 +341,10 @@ impl Study {
         }
     }
 
-    /// The reachable units of `units`, by minutes then unit number: the order of the weighted
-    /// quantiles.
-    pub fn reach_order(units: &[UnitResult]) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..units.len() as u32)
+    /// The reachable units of `members` (of `units`), by minutes then unit number: the order
+    /// of the weighted quantiles.
+    pub fn reach_order(units: &[UnitResult], members: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut order: Vec<u32> = members
             .filter(|&i| units[i as usize].minutes.is_some())
             .collect();
         order.sort_by(|&a, &b| {
@@ -326,15 +354,39 @@ impl Study {
         order
     }
 
-    /// The aggregate of every unit, given [`Study::reach_order`] of units that differ from
-    /// `units` only at `dirty` (sorted): the order is patched, not sorted again.
-    fn overall_agg_patched(
+    /// [`Study::reach_order`] of the whole territory and of every row of the study's partitions.
+    pub fn reach_orders(&self, units: &[UnitResult]) -> ReachOrders {
+        let ix = self.unit_index();
+        let rows = |p: &crate::partition::Partition| -> Vec<Vec<u32>> {
+            p.rows
+                .iter()
+                .map(|r| Study::reach_order(units, r.members.iter().copied()))
+                .collect()
+        };
+        ReachOrders {
+            overall: Study::reach_order(units, 0..units.len() as u32),
+            communes: rows(&ix.communes),
+            groups: ix
+                .groups
+                .iter()
+                .map(|(c, p)| (c.clone(), rows(p)))
+                .collect(),
+        }
+    }
+
+    /// The aggregate of `members` given their [`Study::reach_order`] in units that differ from
+    /// `units` only at the `dirty` units (`is_dirty` of every unit; `dirty` the row's, sorted):
+    /// the order is patched, not sorted again.
+    fn aggregate_patched(
         &self,
+        (key, name): (&str, Option<String>),
+        members: &[u32],
         units: &[UnitResult],
         order_before: &[u32],
         dirty: &[u32],
+        is_dirty: &[bool],
     ) -> Agg {
-        let key = |i: u32| (units[i as usize].minutes.unwrap_or(0.0), i);
+        let key_of = |i: u32| (units[i as usize].minutes.unwrap_or(0.0), i);
         let less = |a: (f64, u32), b: (f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt();
         let mut moved: Vec<u32> = dirty
             .iter()
@@ -342,13 +394,9 @@ impl Study {
             .filter(|&i| units[i as usize].minutes.is_some())
             .collect();
         moved.sort_by(|&a, &b| {
-            let (ka, kb) = (key(a), key(b));
+            let (ka, kb) = (key_of(a), key_of(b));
             ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1))
         });
-        let mut is_dirty = vec![false; units.len()];
-        for &i in dirty {
-            is_dirty[i as usize] = true;
-        }
         let mut reach = Vec::with_capacity(order_before.len() + moved.len());
         let mut moved = moved.into_iter().peekable();
         for i in order_before
@@ -357,7 +405,7 @@ impl Study {
             .filter(|&i| !is_dirty[i as usize])
         {
             while let Some(&j) = moved.peek()
-                && less(key(j), key(i))
+                && less(key_of(j), key_of(i))
             {
                 reach.push(j);
                 moved.next();
@@ -367,10 +415,9 @@ impl Study {
         reach.extend(moved);
         let sorted = reach
             .iter()
-            .map(|&i| (key(i).0, self.units[i as usize].weight))
+            .map(|&i| (key_of(i).0, self.units[i as usize].weight))
             .collect();
-        let all: Vec<u32> = (0..units.len() as u32).collect();
-        self.aggregate_sorted("all", None, &all, units, Some(sorted))
+        self.aggregate_sorted(key, name, members, units, Some(sorted))
     }
 
     /// The aggregate of every unit.
@@ -692,6 +739,15 @@ impl Study {
             })
             .collect()
     }
+}
+
+/// The orders of [`Study::reach_order`] of a coverage: the territory's, and per row of the
+/// study's partitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReachOrders {
+    pub overall: Vec<u32>,
+    pub communes: Vec<Vec<u32>>,
+    pub groups: BTreeMap<String, Vec<Vec<u32>>>,
 }
 
 /// Which 200 m cells make each zone blanche of a coverage (numbers of [`Study::unit_index`]).

@@ -15,7 +15,7 @@ use serde::Serialize;
 use zb_places::Site;
 use zb_routing::{NearestField, SiteSeeds, Snap, point_time};
 
-use crate::evaluate::{KindCoverage, Status, UnitResult, ZoneLayout, unit_result};
+use crate::evaluate::{KindCoverage, ReachOrders, Status, UnitResult, ZoneLayout, unit_result};
 use crate::scenario::Scenario;
 use crate::{CoverageError, Study, Thresholds};
 
@@ -28,8 +28,8 @@ pub struct KindBase {
     pub times: Vec<Option<(f64, u32)>>,
     /// The coverage with the study's thresholds.
     pub coverage: Arc<KindCoverage>,
-    /// [`Study::reach_order`] of the coverage's units.
-    pub reach_order: Vec<u32>,
+    /// [`Study::reach_orders`] of the coverage's units.
+    pub reach_orders: ReachOrders,
     /// [`Study::zone_layout`] of the coverage's units.
     pub zone_layout: ZoneLayout,
 }
@@ -110,7 +110,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         seeds,
         field,
         times,
-        reach_order: Study::reach_order(&coverage.units),
+        reach_orders: study.reach_orders(&coverage.units),
         zone_layout: study.zone_layout(&coverage.zones),
         coverage: Arc::new(coverage),
     }
@@ -451,7 +451,7 @@ impl Baseline {
                     kind_sites,
                     units,
                     &dirty,
-                    &b.reach_order,
+                    &b.reach_orders,
                     &b.zone_layout,
                 );
                 after.sites_on_network = on_network(&after.sites);

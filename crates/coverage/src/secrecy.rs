@@ -332,35 +332,44 @@ impl Table {
                 out.insert(r);
             }
         }
+        // With no negative count a running sum only grows: once it reaches `min` it is not small.
+        let nonneg = self.values.iter().all(|&v| v >= 0.0);
         for ri in 0..self.num_relations() {
             let r = self.rel(ri);
-            if closure.unknown[ri] < 2 {
+            let unknown = closure.unknown[ri] as usize;
+            if unknown < 2 {
                 continue;
             }
-            // One pass: the unknown counts of each side and their sums, and whether one of them
-            // is not public already.
-            let mut hidden = false;
-            let mut unknown_in = |cells: &[u32]| -> (usize, f64) {
-                let (mut n, mut sum) = (0, 0.0);
+            // The unknown counts of one side: how many, their sum, and whether one of them is
+            // not public already. `stop`: give up once the sum is not small.
+            let side = |cells: &[u32], stop: bool| -> (usize, f64, bool) {
+                let (mut n, mut sum, mut hidden) = (0, 0.0, false);
                 for &c in cells {
                     let c = c as usize;
                     if !closure.known[c] {
                         n += 1;
                         sum += self.values[c];
                         hidden |= !public[c];
+                        if stop && sum >= min {
+                            break;
+                        }
                     }
                 }
-                (n, sum)
+                (n, sum, hidden)
             };
             let (lhs, rhs) = r.cells.split_at(r.lhs);
-            let (nl, sl) = unknown_in(lhs);
-            let (nr, sr) = unknown_in(rhs);
-            if !hidden {
-                continue;
-            }
+            let (nl, sl, hidden_l) = side(lhs, false);
             // All the unknowns on one side (but not that whole side): their sum is recomputable.
-            let one_sided = (nl == 0 && nr < rhs.len() && is_small(sr, min))
-                || (nr == 0 && nl < lhs.len() && is_small(sl, min));
+            let one_sided = if nl == unknown {
+                nl < lhs.len() && is_small(sl, min) && hidden_l
+            } else if nl == 0 {
+                unknown < rhs.len() && {
+                    let (_, sr, hidden_r) = side(rhs, nonneg);
+                    is_small(sr, min) && hidden_r
+                }
+            } else {
+                false
+            };
             if one_sided {
                 out.insert(ri as u32);
             }

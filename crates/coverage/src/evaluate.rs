@@ -415,7 +415,7 @@ impl Study {
         reach.extend(moved);
         let sorted = reach
             .iter()
-            .map(|&i| (key_of(i).0, self.units[i as usize].weight))
+            .map(|&i| (key_of(i).0, self.unit_index().weights[i as usize]))
             .collect();
         self.aggregate_sorted(key, name, members, units, Some(sorted))
     }
@@ -466,9 +466,10 @@ impl Study {
             (0.0, 0.0, 0.0, 0.0, 0.0);
         let (mut wait_sum, mut wait_w) = (0.0, 0.0);
         let mut reach: Vec<(f64, f64)> = sorted.unwrap_or_else(|| Vec::with_capacity(idx.len()));
+        let weights = &self.unit_index().weights;
         for &i in idx {
             let i = i as usize;
-            let w = self.units[i].weight;
+            let w = weights[i];
             let r = &units[i];
             total += w;
             match r.status {
@@ -637,7 +638,8 @@ impl Study {
     /// unreachable.
     pub(crate) fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
         self.unit_index().cell_members[c as usize].iter().any(|&i| {
-            units[i as usize].status != Status::Within && self.units[i as usize].weight > 0.0
+            units[i as usize].status != Status::Within
+                && self.unit_index().weights[i as usize] > 0.0
         })
     }
 
@@ -663,7 +665,7 @@ impl Study {
             .map(|&c| {
                 let mut acc = CellAcc::default();
                 for &i in &ix.cell_members[c as usize] {
-                    let (r, w) = (&units[i as usize], self.units[i as usize].weight);
+                    let (r, w) = (&units[i as usize], self.unit_index().weights[i as usize]);
                     if r.status == Status::Within || w <= 0.0 {
                         continue;
                     }
@@ -722,7 +724,7 @@ impl Study {
                     }
                     communes.extend(ix.cell_members[cells[ci] as usize].iter().filter_map(|&i| {
                         let i = i as usize;
-                        (units[i].status != Status::Within && self.units[i].weight > 0.0)
+                        (units[i].status != Status::Within && self.unit_index().weights[i] > 0.0)
                             .then_some(ix.commune_of[i])
                             .flatten()
                     }));

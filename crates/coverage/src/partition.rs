@@ -61,6 +61,8 @@ pub struct UnitIndex {
     pub cell_of: Vec<u32>,
     /// Per cell: its units, in unit order.
     pub cell_members: Vec<Vec<u32>>,
+    /// Per unit: its weight (the units' weights side by side, for the summaries' loops).
+    pub weights: Vec<f64>,
 }
 
 impl UnitIndex {
@@ -122,6 +124,7 @@ impl UnitIndex {
             cells,
             cell_of,
             cell_members,
+            weights: units.iter().map(|u| u.weight).collect(),
         }
     }
 }

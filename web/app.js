@@ -563,9 +563,18 @@
     const links = EXPORTS.map((e) => `<a class="button" href="api/export/${e.file}${q(e)}" download>${esc(e.label)}</a>`);
     links.push('<button type="button" id="export-scenario" class="button"' + (S.whatif ? '' : ' disabled') + '>Scénario et écarts (JSON)</button>');
     $('exports').innerHTML = links.join('');
-    $('export-scenario').addEventListener('click', () => {
+    $('export-scenario').addEventListener('click', async () => {
       if (!S.whatif) return;
-      const doc = { scenario: scenarioDoc(), diff: S.whatif.b.diff };
+      // The diff of every kind, not only the one on the map.
+      const scenario = scenarioDoc();
+      let diff;
+      try {
+        diff = (await postJson('whatif', scenario)).diff;
+      } catch (e) {
+        showError(`L'export du scénario a échoué : ${e.message}`);
+        return;
+      }
+      const doc = { scenario, diff };
       const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
       const a = document.createElement('a');
       a.href = url;
@@ -703,6 +712,9 @@
     layers.zones.eachLayer((g) => g.setStyle && g.setStyle({ fillOpacity: 0.3 }));
   }
 
+  // The map shows one kind: the what-if answers for that kind only (the export asks for all).
+  const whatifPath = (kind) => `whatif?kind=${encodeURIComponent(kind)}`;
+
   // Threshold-only scenarios, per (kind, threshold): see runWhatif.
   const thresholdOnly = new Map();
 
@@ -724,10 +736,10 @@
     let a = null;
     try {
       const pa = needA
-        ? (thresholdOnly.get(keyA) || postJson('whatif', { name: 'seuil', thresholds: { [`${kind}_min`]: t } }))
+        ? (thresholdOnly.get(keyA) || postJson(whatifPath(kind), { name: 'seuil', thresholds: { [`${kind}_min`]: t } }))
         : null;
       if (pa) thresholdOnly.set(keyA, pa);
-      [b, a] = await Promise.all([postJson('whatif', doc), pa]);
+      [b, a] = await Promise.all([postJson(whatifPath(kind), doc), pa]);
     } catch (e) {
       if (needA && !(e instanceof ApiError && e.status === 400)) thresholdOnly.delete(keyA);
       if (seq !== S.seq.whatif) return;

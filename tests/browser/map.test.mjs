@@ -60,8 +60,10 @@ test('map page in headless Chromium', async (t) => {
   page.on('response', (r) => {
     if (r.status() >= 400) failed.push(`${r.request().method()} ${r.url()}: HTTP ${r.status()}`);
   });
+  const whatifUrls = [];
   page.on('request', (r) => {
     const u = r.url();
+    if (u.includes('/api/whatif')) whatifUrls.push(u);
     if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
@@ -185,6 +187,9 @@ test('map page in headless Chromium', async (t) => {
       assert.match(await page.innerText('#changes'), /Site candidat 1/);
       assert.match(await page.innerText('#communes thead'), /Part après scénario/);
       assert.ok(ms <= DIFF_BUDGET_MS, `diff after ${ms} ms > ${DIFF_BUDGET_MS} ms`);
+      // The map asks for the kind it shows only.
+      assert.ok(whatifUrls.length >= 1);
+      for (const u of whatifUrls) assert.equal(new URL(u).searchParams.get('kind'), target.kind, u);
       await page.mouse.move(5, 5);
       await page.evaluate(() => {
         document.activeElement?.blur();
@@ -208,6 +213,14 @@ test('map page in headless Chromium', async (t) => {
       const before = await page.innerText('#diff tr.gain td:nth-child(2)');
       assert.equal(before, within);
       console.log(`threshold ${t0} -> ${want} min with a candidate: diff ${await page.innerText('#diff tr.gain')}`);
+    });
+
+    await t.test('the scenario export holds the diff of every kind', async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-scenario')]);
+      const doc = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+      assert.deepEqual(Object.keys(doc.diff.kinds).sort(), territory.kinds.map((k) => k.kind).sort());
+      assert.equal(doc.scenario.add.length, 1);
+      assert.equal(doc.diff.scenario.add[0].kind, target.kind);
     });
 
     await t.test('best sites', async () => {

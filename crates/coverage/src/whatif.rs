@@ -339,17 +339,21 @@ impl Baseline {
             dirty_vertices.extend(graph.add_to_field(&mut field, &new));
         }
         let junctions_updated = dirty_vertices.len();
-        let mut units: Vec<u32> = dirty_vertices
-            .iter()
-            .flat_map(|&v| self.units_at(v).iter().copied())
-            .collect();
-        for l in &dirty_links {
-            if let Some(u) = self.units_on_link.get(l) {
-                units.extend(u);
+        // The units on a link touching a changed junction or site, each once, in unit order.
+        let mut marked = vec![false; study.units.len()];
+        for &v in &dirty_vertices {
+            for &u in self.units_at(v) {
+                marked[u as usize] = true;
             }
         }
-        units.sort_unstable();
-        units.dedup();
+        for l in &dirty_links {
+            for &u in self.units_on_link.get(l).map_or(&[][..], |u| &u[..]) {
+                marked[u as usize] = true;
+            }
+        }
+        let units: Vec<u32> = (0..marked.len() as u32)
+            .filter(|&u| marked[u as usize])
+            .collect();
         for &u in &units {
             if let Ok(s) = &study.unit_snaps[u as usize] {
                 times[u as usize] = point_time(graph, &field, &seeds, s);

@@ -7,8 +7,9 @@
 //! any error (and, with `--strict`, on a missed target).
 //!
 //! Run: `cargo run --release -p zb-server --example load [-- --strict] [--clients N]
-//! [--think-ms MS]` (default 32 clients sending back to back: the server saturated; with
-//! `--think-ms`, each what-if client pauses after each answer, like a person reading the map).
+//! [--think-ms MS] [--one-kind]` (default 32 clients sending back to back: the server saturated;
+//! with `--think-ms`, each what-if client pauses after each answer, like a person reading the
+//! map; with `--one-kind`, the what-if asks for the added site's kind only, as the page does).
 //! Targets: coverage summary ≥ 2,000 requests/s; what-if p99 ≤ 50 ms with 32 clients.
 
 use std::sync::Arc;
@@ -157,6 +158,8 @@ fn main() -> std::process::ExitCode {
         .position(|a| a == "--clients")
         .and_then(|i| args.get(i + 1))
         .map_or(DEFAULT_CLIENTS, |n| n.parse().expect("--clients N"));
+    // As the page asks: the what-if of the kind on the map only.
+    let one_kind = args.iter().any(|a| a == "--one-kind");
     let think = Duration::from_millis(
         args.iter()
             .position(|a| a == "--think-ms")
@@ -178,9 +181,14 @@ fn main() -> std::process::ExitCode {
         .collect();
     let state = AppState::new(study, Options::default());
     println!(
-        "Andorra graph + synthetic study (10 sites, 5,000 units) and server state in {:.2} s; {clients} clients, {} ms pause after each answer, {} cores",
+        "Andorra graph + synthetic study (10 sites, 5,000 units) and server state in {:.2} s; {clients} clients, {} ms pause after each answer, what-if of {}, {} cores",
         t.elapsed().as_secs_f64(),
         think.as_millis(),
+        if one_kind {
+            "the added site's kind (?kind=)"
+        } else {
+            "every kind"
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -216,7 +224,12 @@ fn main() -> std::process::ExitCode {
                 "name": format!("load-{i}"),
                 "add": [{"id": "load-new-site", "kind": kind, "lon": lon, "lat": lat}],
             });
-            Request::post("/api/whatif")
+            let path = if one_kind {
+                format!("/api/whatif?kind={kind}")
+            } else {
+                "/api/whatif".to_string()
+            };
+            Request::post(path)
                 .header(header::HOST, h.as_str())
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap())))

@@ -251,42 +251,119 @@ pub fn changed_geojson_of(
     w: &WhatIf,
     keep: impl Fn(&str) -> bool,
 ) -> FeatureCollection {
+    let doc = changed_doc(study, w, keep);
+    let features = doc
+        .features
+        .iter()
+        .map(|f| Feature {
+            bbox: None,
+            geometry: Some(point(f.geometry.coordinates[0], f.geometry.coordinates[1])),
+            id: None,
+            properties: match serde_json::to_value(&f.properties) {
+                Ok(Value::Object(p)) => Some(p),
+                _ => None,
+            },
+            foreign_members: None,
+        })
+        .collect();
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(doc.members),
+    }
+}
+
+/// [`changed_geojson_of`] as typed features: serialise it (the same JSON, without building it
+/// as a tree first).
+pub fn changed_doc<'a>(
+    study: &'a Study,
+    w: &'a WhatIf,
+    keep: impl Fn(&str) -> bool,
+) -> ChangedDoc<'a> {
     let min = study.secrecy_min_count;
-    let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.clone());
+    let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.as_str());
     let mut features = Vec::new();
     for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
         for c in &k.changed {
             let u = &study.units[c.unit];
             let small = is_small(u.weight, min);
-            let mut p = JsonObject::new();
-            p.insert("id".into(), json!(u.id));
-            p.insert("commune".into(), json!(u.commune));
-            p.insert("kind".into(), json!(k.kind));
-            p.insert(
-                "weight".into(),
-                if small {
-                    Value::Null
-                } else {
-                    json!(round_count(u.weight))
+            let min2 = |m: Option<f64>| m.map(|m| round_to(m, 2));
+            features.push(ChangedFeature {
+                r#type: "Feature",
+                geometry: PointGeometry {
+                    r#type: "Point",
+                    coordinates: [round_to(u.lon, 6), round_to(u.lat, 6)],
                 },
-            );
-            p.insert("secret".into(), json!(small));
-            p.insert("status_before".into(), json!(c.before.status.as_str()));
-            p.insert("status_after".into(), json!(c.after.status.as_str()));
-            p.insert("minutes_before".into(), opt_min(c.before.minutes));
-            p.insert("minutes_after".into(), opt_min(c.after.minutes));
-            p.insert("site_before".into(), json!(site_id(c.before.site)));
-            p.insert("site_after".into(), json!(site_id(c.after.site)));
-            features.push(Feature {
-                bbox: None,
-                geometry: Some(point(u.lon, u.lat)),
-                id: None,
-                properties: Some(p),
-                foreign_members: None,
+                properties: ChangedUnit {
+                    commune: u.commune.as_deref(),
+                    id: &u.id,
+                    kind: &k.kind,
+                    minutes_after: min2(c.after.minutes),
+                    minutes_before: min2(c.before.minutes),
+                    secret: small,
+                    site_after: site_id(c.after.site),
+                    site_before: site_id(c.before.site),
+                    status_after: c.after.status.as_str(),
+                    status_before: c.before.status.as_str(),
+                    weight: (!small).then(|| round_count(u.weight)),
+                },
             });
         }
     }
-    collection(study, features, &[("scenario", json!(w.scenario.name))])
+    ChangedDoc {
+        features,
+        members: collection_members(study, &[("scenario", json!(w.scenario.name))]),
+    }
+}
+
+/// `changed.geojson` as typed features (see [`changed_doc`]).
+#[derive(Debug, Clone)]
+pub struct ChangedDoc<'a> {
+    pub features: Vec<ChangedFeature<'a>>,
+    /// The collection's other members: provenance, counts, synthetic, scenario.
+    pub members: JsonObject,
+}
+
+impl Serialize for ChangedDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2 + self.members.len()))?;
+        m.serialize_entry("type", "FeatureCollection")?;
+        m.serialize_entry("features", &self.features)?;
+        for (k, v) in &self.members {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangedFeature<'a> {
+    pub r#type: &'static str,
+    pub geometry: PointGeometry,
+    pub properties: ChangedUnit<'a>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PointGeometry {
+    pub r#type: &'static str,
+    pub coordinates: [f64; 2],
+}
+
+/// A demand unit that changes state (fields in key order). Its weight is `None` when small.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangedUnit<'a> {
+    pub commune: Option<&'a str>,
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub minutes_after: Option<f64>,
+    pub minutes_before: Option<f64>,
+    pub secret: bool,
+    pub site_after: Option<&'a str>,
+    pub site_before: Option<&'a str>,
+    pub status_after: &'static str,
+    pub status_before: &'static str,
+    pub weight: Option<f64>,
 }
 
 /// The zones blanches of every kind, before (`after = false`) or after the scenario.

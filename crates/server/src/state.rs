@@ -16,7 +16,7 @@ use zb_coverage::recommend::{
 use zb_coverage::scenario::Scenario;
 use zb_coverage::secrecy::{is_small, round_count, round_to};
 use zb_coverage::whatif::Baseline;
-use zb_coverage::whatif_export::{changed_geojson_of, diff_doc, zones_members};
+use zb_coverage::whatif_export::{changed_doc, diff_doc, zones_members};
 use zb_coverage::{Coverage, CoverageError, ScenarioStore, Study};
 
 use crate::error::ApiError;
@@ -228,7 +228,7 @@ impl AppState {
         out.extend_from_slice(br#"{"diff":"#);
         write_json(&mut out, &diff_doc(study, &w, keep));
         out.extend_from_slice(br#","changed":"#);
-        write_json(&mut out, &changed_geojson_of(study, &w, keep));
+        write_json(&mut out, &changed_doc(study, &w, keep));
         out.extend_from_slice(br#","zones_after":{"type":"FeatureCollection","features":["#);
         let mut first = true;
         for k in w.kinds.iter().filter(|k| keep(&k.kind)) {

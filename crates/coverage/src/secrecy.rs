@@ -109,6 +109,18 @@ impl Table {
         Table::default()
     }
 
+    /// A table with room for `cells` counts and `terms` counts in all its sums.
+    pub fn with_capacity(cells: usize, terms: usize) -> Table {
+        Table {
+            values: Vec::with_capacity(cells),
+            exempt: Vec::with_capacity(cells),
+            state: Vec::with_capacity(cells),
+            rel_cells: Vec::with_capacity(terms),
+            rel_end: Vec::new(),
+            rel_lhs: Vec::new(),
+        }
+    }
+
     /// A count subject to the rule.
     pub fn cell(&mut self, value: f64) -> CellId {
         self.push(value, false)
@@ -481,7 +493,10 @@ impl Protection {
     /// [`Protection::new`] of a coverage made of `kinds`.
     pub fn of_kinds(study: &Study, coverage_kinds: &[&KindCoverage]) -> Protection {
         let min = study.secrecy_min_count;
-        let mut t = Table::new();
+        // Each unit is in about 3 + 2 x (groupings + 1) sums per kind.
+        let n = study.units.len();
+        let terms = n * (2 + coverage_kinds.len() * (3 + 2 * (study.group_columns.len() + 1)));
+        let mut t = Table::with_capacity(n + 1024, terms);
         let units: Vec<CellId> = study.units.iter().map(|u| t.cell(u.weight)).collect();
         let all: Vec<u32> = (0..study.units.len() as u32).collect();
         let overall_total = t.cell(study.total_weight());
@@ -688,19 +703,18 @@ fn agg_cells(
     let beyond = t.cell(agg.beyond_weight);
     let unreachable = t.cell(agg.unreachable_weight);
     t.relate(&[total], &[within, beyond, unreachable]);
-    let with = |f: &dyn Fn(usize) -> bool| -> Vec<CellId> {
-        members
-            .iter()
-            .filter(|&&i| f(i as usize))
-            .map(|&i| units[i as usize])
-            .collect()
-    };
-    for (cell, status) in [
-        (within, Status::Within),
-        (beyond, Status::Beyond),
-        (unreachable, Status::Unreachable),
-    ] {
-        t.relate(&[cell], &with(&|i| kc.units[i].status == status));
+    // The units of each status, in one pass.
+    let mut by_status: [Vec<CellId>; 3] = Default::default();
+    for &i in members {
+        let s = match kc.units[i as usize].status {
+            Status::Within => 0,
+            Status::Beyond => 1,
+            Status::Unreachable => 2,
+        };
+        by_status[s].push(units[i as usize]);
+    }
+    for (cell, parts) in [within, beyond, unreachable].into_iter().zip(&by_status) {
+        t.relate(&[cell], parts);
     }
     AggCells {
         total,

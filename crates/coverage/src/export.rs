@@ -373,29 +373,31 @@ pub fn zone_features_kind(study: &Study, kind: &KindCoverage) -> Vec<Feature> {
 
 /// The zones blanches of kind `k` of a protected coverage, as features.
 fn zone_features(protection: &Protection, k: usize, kc: &KindCoverage) -> Vec<Feature> {
-    kc.zones
-        .iter()
-        .enumerate()
-        .map(|(z, zone)| {
-            let (weight, unreachable) = protection.zone(k, z);
-            let mut p = JsonObject::new();
-            p.insert("kind".into(), kc.kind.clone().into());
-            p.insert("threshold_min".into(), num(kc.threshold_min));
-            p.insert("weight".into(), opt(weight, None));
-            p.insert("unreachable_weight".into(), opt(unreachable, None));
-            p.insert("mean_min".into(), opt(zone.mean_min, Some(2)));
-            p.insert("max_min".into(), opt(zone.max_min, Some(2)));
-            p.insert("cells".into(), zone.cells.into());
-            p.insert("communes".into(), zone.communes.clone().into());
-            p.insert(
-                "secret".into(),
-                (weight.is_none() || unreachable.is_none()).into(),
-            );
-            let geometry = polygon(&zone.exterior, &zone.holes)
-                .map(|c| Geometry::new(GeometryValue::Polygon { coordinates: c }));
-            feature(geometry, p)
-        })
+    (0..kc.zones.len())
+        .map(|z| zone_feature(protection, k, kc, z))
         .collect()
+}
+
+/// Zone blanche `z` of kind `k` (`kc`) of a protected coverage, as a feature.
+pub fn zone_feature(protection: &Protection, k: usize, kc: &KindCoverage, z: usize) -> Feature {
+    let zone = &kc.zones[z];
+    let (weight, unreachable) = protection.zone(k, z);
+    let mut p = JsonObject::new();
+    p.insert("kind".into(), kc.kind.clone().into());
+    p.insert("threshold_min".into(), num(kc.threshold_min));
+    p.insert("weight".into(), opt(weight, None));
+    p.insert("unreachable_weight".into(), opt(unreachable, None));
+    p.insert("mean_min".into(), opt(zone.mean_min, Some(2)));
+    p.insert("max_min".into(), opt(zone.max_min, Some(2)));
+    p.insert("cells".into(), zone.cells.into());
+    p.insert("communes".into(), zone.communes.clone().into());
+    p.insert(
+        "secret".into(),
+        (weight.is_none() || unreachable.is_none()).into(),
+    );
+    let geometry = polygon(&zone.exterior, &zone.holes)
+        .map(|c| Geometry::new(GeometryValue::Polygon { coordinates: c }));
+    feature(geometry, p)
 }
 
 /// `communes.geojson`.

@@ -9,11 +9,12 @@ use std::time::Duration;
 use axum::body::Bytes;
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use zb_coverage::export::{Exports, sites_geojson, to_bytes, zone_features_kind};
+use zb_coverage::export::{Exports, sites_geojson, to_bytes, zone_feature};
 use zb_coverage::recommend::{
     Candidate, MAX_THRESHOLD_MIN, MIN_THRESHOLD_MIN, candidates_from_mairies,
 };
 use zb_coverage::scenario::Scenario;
+use zb_coverage::secrecy::Protection;
 use zb_coverage::secrecy::{is_small, round_count, round_to};
 use zb_coverage::whatif::Baseline;
 use zb_coverage::whatif_export::{changed_doc, diff_doc, zones_members};
@@ -132,7 +133,7 @@ struct Inner {
     baseline: Baseline,
     /// Per kind, the zones blanches of the baseline (what a what-if leaving the kind alone
     /// gives after), each feature serialised.
-    baseline_zones: HashMap<String, Vec<Vec<u8>>>,
+    baseline_zones: HashMap<String, KindZones>,
     kinds: Vec<String>,
     candidates: Vec<Candidate>,
     territory: Bytes,
@@ -163,10 +164,7 @@ impl AppState {
         let baseline_zones = baseline
             .kinds
             .iter()
-            .map(|(k, b)| {
-                let features = zone_features_kind(&study, &b.coverage);
-                (k.clone(), feature_bytes(&features))
-            })
+            .map(|(k, b)| (k.clone(), KindZones::new(&study, &b.coverage)))
             .collect();
         let kinds = study.kinds();
         let territory = json_bytes(&territory_json(&study));
@@ -231,23 +229,43 @@ impl AppState {
         write_json(&mut out, &changed_doc(study, &w, keep));
         out.extend_from_slice(br#","zones_after":{"type":"FeatureCollection","features":["#);
         let mut first = true;
+        let mut put = |out: &mut Vec<u8>, feature: &[u8]| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            out.extend_from_slice(feature);
+        };
         for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
-            let same = k.after.threshold_min == k.before.threshold_min
+            let base = self.0.baseline_zones.get(&k.kind);
+            let same_threshold = k.after.threshold_min == k.before.threshold_min;
+            let same = same_threshold
                 && (Arc::ptr_eq(&k.after, &k.before) || k.after.units == k.before.units);
-            let kept = self.0.baseline_zones.get(&k.kind).filter(|_| same);
-            let built;
-            let features: &[Vec<u8>] = match kept {
-                Some(f) => f,
-                None => {
-                    built = feature_bytes(&zone_features_kind(study, &k.after));
-                    &built
+            match base {
+                Some(base) if same => {
+                    for f in &base.features {
+                        put(&mut out, f);
+                    }
                 }
-            };
-            for f in features {
-                if !std::mem::take(&mut first) {
-                    out.push(b',');
+                _ => {
+                    // Secrecy is decided on this kind's counts after the scenario; a zone made
+                    // of the same cells as one of the baseline's, published alike, is written
+                    // from the baseline's bytes.
+                    let protection = Protection::of_kinds(study, &[&k.after]);
+                    for (z, zone) in k.after.zones.iter().enumerate() {
+                        let published = protection.zone(0, z);
+                        match base
+                            .filter(|_| same_threshold)
+                            .and_then(|b| b.same_zone(zone, published))
+                        {
+                            Some(bytes) => put(&mut out, bytes),
+                            None => put(
+                                &mut out,
+                                &serde_json::to_vec(&zone_feature(&protection, 0, &k.after, z))
+                                    .expect("features serialise to JSON"),
+                            ),
+                        }
+                    }
                 }
-                out.extend_from_slice(f);
             }
         }
         out.push(b']');
@@ -444,12 +462,54 @@ fn write_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
     serde_json::to_writer(out, v).expect("API documents serialise to JSON");
 }
 
-/// Each feature as JSON.
-fn feature_bytes(features: &[geojson::Feature]) -> Vec<Vec<u8>> {
-    features
-        .iter()
-        .map(|f| serde_json::to_vec(f).expect("features serialise to JSON"))
-        .collect()
+/// A zone's published (weight, unreachable weight): `None` when suppressed.
+type Published = (Option<f64>, Option<f64>);
+
+/// One kind's zones blanches in the baseline, each feature serialised, with what tells whether
+/// a zone after a scenario is the same feature.
+struct KindZones {
+    features: Vec<Vec<u8>>,
+    /// Per zone: its cells and its published (weight, unreachable weight).
+    zones: Vec<(Vec<u32>, Published)>,
+    /// Zone by its first cell.
+    by_first_cell: HashMap<u32, usize>,
+}
+
+impl KindZones {
+    fn new(study: &Study, kc: &zb_coverage::KindCoverage) -> KindZones {
+        let protection = Protection::of_kinds(study, &[kc]);
+        let features = (0..kc.zones.len())
+            .map(|z| {
+                serde_json::to_vec(&zone_feature(&protection, 0, kc, z))
+                    .expect("features serialise to JSON")
+            })
+            .collect();
+        let zones = kc
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(z, zone)| (zone.cell_ids.clone(), protection.zone(0, z)))
+            .collect();
+        let by_first_cell = kc
+            .zones
+            .iter()
+            .enumerate()
+            .filter_map(|(z, zone)| Some((*zone.cell_ids.first()?, z)))
+            .collect();
+        KindZones {
+            features,
+            zones,
+            by_first_cell,
+        }
+    }
+
+    /// The baseline's bytes of `zone` (of the same kind and threshold) when it has the same
+    /// cells, hence the same geometry and figures, and is published the same.
+    fn same_zone(&self, zone: &zb_coverage::Zone, published: Published) -> Option<&[u8]> {
+        let z = *self.by_first_cell.get(zone.cell_ids.first()?)?;
+        let (cells, p) = &self.zones[z];
+        (*cells == zone.cell_ids && *p == published).then(|| &self.features[z][..])
+    }
 }
 
 pub(crate) fn json_bytes(v: &impl serde::Serialize) -> Bytes {

@@ -3,6 +3,7 @@
 //! per (kind, threshold), the scenario store, and the CPU work pool.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -134,6 +135,8 @@ struct Inner {
     /// Per kind, the zones blanches of the baseline (what a what-if leaving the kind alone
     /// gives after), each feature serialised.
     baseline_zones: HashMap<String, KindZones>,
+    /// The largest what-if answer so far, plus an eighth (bytes).
+    whatif_size_hint: AtomicUsize,
     kinds: Vec<String>,
     candidates: Vec<Candidate>,
     territory: Bytes,
@@ -186,6 +189,7 @@ impl AppState {
             candidates: candidates_from_mairies(&study),
             baseline,
             baseline_zones,
+            whatif_size_hint: AtomicUsize::new(0),
             kinds,
             territory,
             sites,
@@ -222,7 +226,9 @@ impl AppState {
         let study = &*self.0.study;
         let w = self.0.baseline.apply(study, scenario)?;
         let keep = |k: &str| kind.is_none_or(|x| x == k);
-        let mut out = Vec::with_capacity(64 * 1024);
+        // Room for an answer as large as the largest so far: no copy as it grows.
+        let hint = self.0.whatif_size_hint.load(Ordering::Relaxed);
+        let mut out = Vec::with_capacity(hint.clamp(64 * 1024, 16 << 20));
         out.extend_from_slice(br#"{"diff":"#);
         write_json(&mut out, &diff_doc(study, &w, keep));
         out.extend_from_slice(br#","changed":"#);
@@ -276,6 +282,9 @@ impl AppState {
             write_json(&mut out, &value);
         }
         out.extend_from_slice(b"}}");
+        self.0
+            .whatif_size_hint
+            .fetch_max(out.len() + out.len() / 8, Ordering::Relaxed);
         Ok(Bytes::from(out))
     }
 

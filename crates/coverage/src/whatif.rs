@@ -339,21 +339,31 @@ impl Baseline {
             dirty_vertices.extend(graph.add_to_field(&mut field, &new));
         }
         let junctions_updated = dirty_vertices.len();
-        // The units on a link touching a changed junction or site, each once, in unit order.
-        let mut marked = vec![false; study.units.len()];
-        for &v in &dirty_vertices {
-            for &u in self.units_at(v) {
-                marked[u as usize] = true;
-            }
-        }
-        for l in &dirty_links {
-            for &u in self.units_on_link.get(l).map_or(&[][..], |u| &u[..]) {
-                marked[u as usize] = true;
-            }
-        }
-        let units: Vec<u32> = (0..marked.len() as u32)
-            .filter(|&u| marked[u as usize])
+        // The units on a link touching a changed junction or site, each once, in unit order:
+        // sorted when they are few, marked in a bitmap of every unit when they are many.
+        let mut units: Vec<u32> = dirty_vertices
+            .iter()
+            .flat_map(|&v| self.units_at(v).iter().copied())
+            .chain(
+                dirty_links
+                    .iter()
+                    .filter_map(|l| self.units_on_link.get(l))
+                    .flatten()
+                    .copied(),
+            )
             .collect();
+        if units.len() * 8 < study.units.len() {
+            units.sort_unstable();
+            units.dedup();
+        } else {
+            let mut marked = vec![false; study.units.len()];
+            for &u in &units {
+                marked[u as usize] = true;
+            }
+            units = (0..marked.len() as u32)
+                .filter(|&u| marked[u as usize])
+                .collect();
+        }
         for &u in &units {
             if let Ok(s) = &study.unit_snaps[u as usize] {
                 times[u as usize] = point_time(graph, &field, &seeds, s);

@@ -1,6 +1,7 @@
 //! Coverage benchmarks on the real Andorra road graph with a synthetic study: 50 sites of two
 //! kinds and 50,000 demand units (fixed seeds): evaluation, and writing the six output files
-//! (GeoJSON, CSV, summary, with secrecy applied).
+//! (GeoJSON, CSV, summary, with secrecy applied); and the study's unit index (its units by
+//! commune, group and cell), built once per study.
 //! Run: `cargo bench -p zb-benches --bench coverage`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,6 +16,10 @@ fn coverage(c: &mut Criterion) {
     let study = zb_benches::synthetic_study(graph, 50, 50_000);
     let mut g = c.benchmark_group("andorra_study_50k_units_50_sites");
     g.sample_size(30);
+    // Built once per study, on first use (below, by the first evaluation), then shared.
+    g.bench_function("unit_index_once", |b| {
+        b.iter(|| zb_coverage::partition::UnitIndex::new(&study))
+    });
     g.bench_function("evaluate", |b| b.iter(|| study.evaluate()));
     let coverage = study.evaluate();
     let dir = std::env::temp_dir().join(format!("zb-bench-exports-{}", std::process::id()));

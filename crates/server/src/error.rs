@@ -33,6 +33,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     /// 415: a body that is not JSON.
     UnsupportedMediaType(String),
+    /// 421: a request naming another host than this server (DNS rebinding).
+    MisdirectedRequest(String),
     /// 503: a part of the service this server was started without.
     Unavailable(String),
     /// 500: a bug or a broken resource; the text is logged, never sent.
@@ -59,6 +61,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::BadRequest(m)
             | ApiError::NotFound(m)
             | ApiError::UnsupportedMediaType(m)
+            | ApiError::MisdirectedRequest(m)
             | ApiError::Unavailable(m) => m.clone(),
             ApiError::Unauthorized => {
                 "this endpoint writes: send `Authorization: Bearer <token>` with the server's token"

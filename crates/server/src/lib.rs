@@ -100,15 +100,58 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
 }
 
 /// Serves `state`'s app on `listener` until `shutdown` resolves; requests in flight then
-/// finish (graceful shutdown).
+/// finish (graceful shutdown). On a loopback address, only requests naming a loopback host
+/// (`localhost`, `127.x.x.x`, `[::1]`, any port) are answered, others get a 421: a web page
+/// elsewhere cannot reach the server by pointing its own name at 127.0.0.1 (DNS rebinding).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let mut app = app(state);
+    if listener.local_addr()?.ip().is_loopback() {
+        app = app.layer(axum::middleware::from_fn(loopback_hosts_only));
+    }
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// True for a `Host` header naming this machine's loopback: `localhost` (or a name under it),
+/// an IPv4 address in 127.0.0.0/8 or `[::1]`, with or without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, port)) if port.is_empty() || port.starts_with(':') => ip,
+            _ => return false,
+        },
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn loopback_hosts_only(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .map(|h| h.to_str().unwrap_or("?"))
+        .or_else(|| req.uri().host());
+    match host {
+        Some(h) if !is_loopback_host(h) => ApiError::MisdirectedRequest(format!(
+            "this server answers to localhost only, not to `{h}` (it listens on a loopback address)"
+        ))
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 /// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.

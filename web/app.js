@@ -905,19 +905,13 @@
       kind: S.kind, k: n, objective: $('best-objective').value, threshold_min: threshold(),
     });
     try {
-      let r;
-      let note = '';
-      try {
-        r = await ask(k);
-      } catch (e) {
-        // Fewer candidate places on the roads than asked (a small study): ask for as many as
-        // there are. The API says how many in its message.
-        const m = e instanceof ApiError && e.status === 400 && /only (\d+) candidates/.exec(e.message);
-        const n = m ? Number(m[1]) : 0;
-        if (!(n >= 1 && n < k)) throw e;
-        r = await ask(n);
-        note = `<li class="hint">Seulement ${esc(nf0.format(n))} emplacement(s) possible(s) sur le réseau routier de l'étude.</li>`;
-      }
+      // A small study may have fewer candidate places on its roads than asked.
+      const n = Math.min(k, S.territory.recommend_candidates);
+      if (n < 1) throw new Error("l'étude n'a aucun emplacement candidat (mairie) sur son réseau routier");
+      const r = await ask(n);
+      const note = n < k
+        ? `<li class="hint">Seulement ${esc(nf0.format(n))} emplacement(s) possible(s) sur le réseau routier de l'étude.</li>`
+        : '';
       S.picks = r;
       drawPicks();
       const items = r.picks.features.map((f) => {

@@ -31,6 +31,9 @@ pub struct Territory {
     pub kinds: Vec<KindInfo>,
     /// The study's default travel threshold, minutes.
     pub default_threshold_min: f64,
+    /// Candidate places of `POST /api/recommend` on the road network (the mairies of the
+    /// study's communes): the most sites it can pick.
+    pub recommend_candidates: usize,
     /// Inputs left out or doubtful, with counts (small weights redacted).
     #[schema(value_type = Vec<Object>)]
     pub warnings: Value,

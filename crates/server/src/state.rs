@@ -170,7 +170,17 @@ impl AppState {
             .map(|(k, b)| (k.clone(), KindZones::new(&study, &b.coverage)))
             .collect();
         let kinds = study.kinds();
-        let territory = json_bytes(&territory_json(&study));
+        let candidates = candidates_from_mairies(&study);
+        let on_network = candidates
+            .iter()
+            .filter(|c| {
+                study
+                    .index
+                    .snap(&study.graph, c.lon, c.lat, study.max_snap_m)
+                    .is_ok()
+            })
+            .count();
+        let territory = json_bytes(&territory_json(&study, on_network));
         let all_sites = sites_geojson(&study);
         let mut sites = HashMap::new();
         sites.insert(None, json_bytes(&all_sites));
@@ -186,7 +196,7 @@ impl AppState {
             .or_else(|| study.name.clone())
             .unwrap_or_else(|| "study".into());
         AppState(Arc::new(Inner {
-            candidates: candidates_from_mairies(&study),
+            candidates,
             baseline,
             baseline_zones,
             whatif_size_hint: AtomicUsize::new(0),
@@ -574,7 +584,8 @@ fn coverage_json(study: &Study, ex: &Exports<'_>, entry: &CoverageEntry) -> Cove
 }
 
 /// `/api/territory`.
-fn territory_json(study: &Study) -> Territory {
+/// The territory document; `candidates`: the candidate places of `recommend` on the network.
+fn territory_json(study: &Study, candidates: usize) -> Territory {
     let g = &study.graph;
     let (mut minlon, mut minlat, mut maxlon, mut maxlat) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     let mut km = 0.0;
@@ -639,6 +650,7 @@ fn territory_json(study: &Study) -> Territory {
         communes: study.communes.len(),
         kinds,
         default_threshold_min: study.thresholds.default_min,
+        recommend_candidates: candidates,
         warnings: summary["warnings"].clone(),
         secrecy: summary["secrecy"].clone(),
         provenance: summary["provenance"].clone(),

@@ -611,6 +611,35 @@ async fn recommend_picks_mairies() {
     .await;
     assert_eq!(w.status, StatusCode::OK, "{}", w.text());
     assert_eq!(w.json()["objective"], "worst");
+    // The territory says how many candidate places are on the network: as many sites can be
+    // picked, not one more.
+    let n = get(&app, "/api/territory").await.json()["recommend_candidates"]
+        .as_u64()
+        .unwrap();
+    assert!(n >= 2, "{n}");
+    let all = post(
+        &app,
+        "/api/recommend",
+        &json!({"kind": "mediation", "k": n, "objective": "cover"}),
+    )
+    .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text());
+    assert_eq!(
+        all.json()["picks"]["features"].as_array().unwrap().len() as u64,
+        n
+    );
+    let more = post(
+        &app,
+        "/api/recommend",
+        &json!({"kind": "mediation", "k": n + 1, "objective": "cover"}),
+    )
+    .await;
+    assert_eq!(more.status, StatusCode::BAD_REQUEST, "{}", more.text());
+    assert!(
+        more.text().contains(&format!("only {n} candidates")),
+        "{}",
+        more.text()
+    );
 }
 
 #[tokio::test]

@@ -371,8 +371,8 @@ pub fn zone_features_kind(study: &Study, kind: &KindCoverage) -> Vec<Feature> {
     zone_features(&Protection::of_kinds(study, &[kind]), 0, kind)
 }
 
-/// The zones blanches of kind `k` of a protected coverage, as features.
-fn zone_features(protection: &Protection, k: usize, kc: &KindCoverage) -> Vec<Feature> {
+/// The zones blanches of kind `k` (`kc`) of a protected coverage, as features.
+pub fn zone_features(protection: &Protection, k: usize, kc: &KindCoverage) -> Vec<Feature> {
     (0..kc.zones.len())
         .map(|z| zone_feature(protection, k, kc, z))
         .collect()

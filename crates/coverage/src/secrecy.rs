@@ -464,6 +464,7 @@ pub struct PublishedAgg {
     pub secret: bool,
 }
 
+#[derive(Debug, Clone)]
 struct KindCells {
     overall: AggCells,
     communes: Vec<AggCells>,
@@ -473,6 +474,7 @@ struct KindCells {
 }
 
 /// The secrecy decisions for every count a [`Coverage`] exports.
+#[derive(Debug, Clone)]
 pub struct Protection {
     table: Table,
     min: f64,
@@ -688,6 +690,236 @@ impl Protection {
                 .any(|&x| t.is_suppressed(x)),
         }
     }
+}
+
+/// A what-if diff row as it may be published: `None` is a suppressed count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublishedDiff {
+    pub total: Option<f64>,
+    pub within_before: Option<f64>,
+    pub within_after: Option<f64>,
+    pub newly_within: Option<f64>,
+    pub newly_beyond: Option<f64>,
+    /// Some count of the row is suppressed.
+    pub secret: bool,
+}
+
+/// The counts of one diff row.
+#[derive(Debug, Clone, Copy)]
+struct DiffCells {
+    total: CellId,
+    within_before: CellId,
+    within_after: CellId,
+    newly_within: CellId,
+    newly_beyond: CellId,
+}
+
+/// The secrecy decisions of one kind's what-if diff. The counts before are published as the
+/// kind's coverage publishes them (`before`: shown ones are public, hidden ones stay hidden), the
+/// within-after counts are hidden where the coverage after hides them (`after`), and the diff's
+/// own sums are added: per row, within after + newly beyond = within before + newly within; the
+/// rows add up to the territory; the newly within (beyond) weight of a row is the weight of its
+/// units that changed state that way, each unit weight published as `before` publishes it. Then
+/// the rule of the module applies: nothing small can be recomputed, through any of these sums.
+#[derive(Debug, Clone)]
+pub struct DiffProtection {
+    table: Table,
+    overall: DiffCells,
+    communes: Vec<DiffCells>,
+    groups: BTreeMap<String, Vec<DiffCells>>,
+}
+
+impl DiffProtection {
+    /// `before` and `after`: [`Protection::of_kinds`] of `w.before` and `w.after` alone.
+    pub fn new(
+        study: &Study,
+        w: &crate::whatif::KindWhatIf,
+        before: &Protection,
+        after: &Protection,
+    ) -> DiffProtection {
+        let min = study.secrecy_min_count;
+        let ix = study.unit_index();
+        let mut t = Table::with_capacity(8 * (w.communes.len() + 1) + w.changed.len(), 0);
+        // The units that changed state, as the coverage before publishes their weight.
+        let mut unit_cells = Vec::with_capacity(w.changed.len());
+        for c in &w.changed {
+            let weight = study.units[c.unit].weight;
+            let cell = if before.unit_weight(c.unit).is_some() {
+                t.exempt_cell(weight)
+            } else {
+                let id = t.cell(weight);
+                t.suppress(id);
+                id
+            };
+            let within = |s: crate::Status| s == crate::Status::Within;
+            let way = match (within(c.before.status), within(c.after.status)) {
+                (false, true) => Some(true),
+                (true, false) => Some(false),
+                _ => None,
+            };
+            unit_cells.push((c.unit, cell, way));
+        }
+        let row = |t: &mut Table,
+                   b: Option<PublishedAgg>,
+                   a: Option<PublishedAgg>,
+                   d: &crate::whatif::AggDiff,
+                   units: &mut dyn Iterator<Item = (CellId, bool)>|
+         -> DiffCells {
+            // Shown before: public; hidden before: hidden here too.
+            let public = |t: &mut Table, value: f64, shown: bool| {
+                if shown {
+                    t.exempt_cell(value)
+                } else {
+                    let id = t.cell(value);
+                    t.suppress(id);
+                    id
+                }
+            };
+            let total = public(
+                t,
+                d.total_weight,
+                b.as_ref().is_some_and(|b| b.total.is_some()),
+            );
+            let within_before = public(
+                t,
+                d.within_before,
+                b.as_ref().is_some_and(|b| b.within.is_some()),
+            );
+            let within_after = t.cell(d.within_after);
+            if a.as_ref().is_some_and(|a| a.within.is_none()) {
+                t.suppress(within_after);
+            }
+            let newly_within = t.cell(d.newly_within_weight);
+            let newly_beyond = t.cell(d.newly_beyond_weight);
+            t.relate(
+                &[within_after, newly_beyond],
+                &[within_before, newly_within],
+            );
+            let (mut nw, mut nb) = (Vec::new(), Vec::new());
+            for (cell, into_within) in units {
+                if into_within {
+                    nw.push(cell);
+                } else {
+                    nb.push(cell);
+                }
+            }
+            t.relate(&[newly_within], &nw);
+            t.relate(&[newly_beyond], &nb);
+            DiffCells {
+                total,
+                within_before,
+                within_after,
+                newly_within,
+                newly_beyond,
+            }
+        };
+        let changed_units = |keep: &dyn Fn(usize) -> bool| -> Vec<(CellId, bool)> {
+            unit_cells
+                .iter()
+                .filter(|(u, _, way)| way.is_some() && keep(*u))
+                .map(|&(_, cell, way)| (cell, way.unwrap_or(false)))
+                .collect()
+        };
+        let overall = row(
+            &mut t,
+            Some(before.overall(0, &w.before.overall)),
+            Some(after.overall(0, &w.after.overall)),
+            &w.overall,
+            &mut changed_units(&|_| true).into_iter(),
+        );
+        let communes: Vec<DiffCells> = w
+            .communes
+            .iter()
+            .enumerate()
+            .map(|(r, d)| {
+                let b = w.before.communes.get(r).map(|a| before.commune(0, r, a));
+                let a = w.after.communes.get(r).map(|a| after.commune(0, r, a));
+                let key = ix.communes.rows.get(r).map(|row| row.key.as_str());
+                let in_row =
+                    |u: usize| key == Some(d.key.as_str()) && ix.communes.row_of[u] as usize == r;
+                row(&mut t, b, a, d, &mut changed_units(&in_row).into_iter())
+            })
+            .collect();
+        diff_margins(&mut t, &overall, &communes);
+        let mut groups = BTreeMap::new();
+        for (col, rows) in &w.groups {
+            let part = ix.groups.get(col);
+            let cells: Vec<DiffCells> = rows
+                .iter()
+                .enumerate()
+                .map(|(r, d)| {
+                    let b = w.before.groups.get(col).and_then(|g| g.get(r));
+                    let a = w.after.groups.get(col).and_then(|g| g.get(r));
+                    let b = b.map(|agg| before.group(0, col, r, agg));
+                    let a = a.map(|agg| after.group(0, col, r, agg));
+                    let in_row = |u: usize| {
+                        part.is_some_and(|p| {
+                            p.rows.get(r).is_some_and(|row| row.key == d.key)
+                                && p.row_of[u] as usize == r
+                        })
+                    };
+                    row(&mut t, b, a, d, &mut changed_units(&in_row).into_iter())
+                })
+                .collect();
+            diff_margins(&mut t, &overall, &cells);
+            groups.insert(col.clone(), cells);
+        }
+        t.protect(min);
+        DiffProtection {
+            table: t,
+            overall,
+            communes,
+            groups,
+        }
+    }
+
+    /// The table of the diff's counts (for audits: [`Table::leaks`]).
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn overall(&self) -> PublishedDiff {
+        self.publish(&self.overall)
+    }
+
+    /// Row `row` of the diff's communes.
+    pub fn commune(&self, row: usize) -> PublishedDiff {
+        self.publish(&self.communes[row])
+    }
+
+    /// Row `row` of grouping column `col`.
+    pub fn group(&self, col: &str, row: usize) -> PublishedDiff {
+        self.publish(&self.groups[col][row])
+    }
+
+    fn publish(&self, c: &DiffCells) -> PublishedDiff {
+        let t = &self.table;
+        let cells = [
+            c.total,
+            c.within_before,
+            c.within_after,
+            c.newly_within,
+            c.newly_beyond,
+        ];
+        PublishedDiff {
+            total: t.published(c.total),
+            within_before: t.published(c.within_before),
+            within_after: t.published(c.within_after),
+            newly_within: t.published(c.newly_within),
+            newly_beyond: t.published(c.newly_beyond),
+            secret: cells.iter().any(|&x| t.is_suppressed(x)),
+        }
+    }
+}
+
+/// The diff rows of a partition add up to the territory, count by count.
+fn diff_margins(t: &mut Table, overall: &DiffCells, rows: &[DiffCells]) {
+    let col = |f: fn(&DiffCells) -> CellId| -> Vec<CellId> { rows.iter().map(f).collect() };
+    t.relate(&[overall.total], &col(|a| a.total));
+    t.relate(&[overall.within_before], &col(|a| a.within_before));
+    t.relate(&[overall.within_after], &col(|a| a.within_after));
+    t.relate(&[overall.newly_within], &col(|a| a.newly_within));
+    t.relate(&[overall.newly_beyond], &col(|a| a.newly_beyond));
 }
 
 /// The counts of one aggregate row, tied to its total and to its units.

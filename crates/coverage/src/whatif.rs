@@ -9,7 +9,7 @@
 //! is identical to a full recomputation (tested on random scenarios).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use zb_places::Site;
@@ -17,6 +17,7 @@ use zb_routing::{NearestField, SiteSeeds, Snap, point_time};
 
 use crate::evaluate::{KindCoverage, ReachOrders, Status, UnitResult, ZoneLayout, unit_result};
 use crate::scenario::Scenario;
+use crate::secrecy::{DiffProtection, Protection};
 use crate::{CoverageError, Study, Thresholds};
 
 /// One kind's baseline: its search field and every unit's time.
@@ -32,6 +33,8 @@ pub struct KindBase {
     pub reach_orders: ReachOrders,
     /// [`Study::zone_layout`] of the coverage's units.
     pub zone_layout: ZoneLayout,
+    /// The coverage's secrecy, protected on its own.
+    pub protection: Arc<Protection>,
 }
 
 /// What the what-if engine keeps of a study: computed once, reused for every scenario.
@@ -112,6 +115,7 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         times,
         reach_orders: study.reach_orders(&coverage.units),
         zone_layout: study.zone_layout(&coverage.zones),
+        protection: Arc::new(Protection::of_kinds(study, &[&coverage])),
         coverage: Arc::new(coverage),
     }
 }
@@ -176,6 +180,44 @@ pub struct KindWhatIf {
     pub changed: Vec<UnitChange>,
     /// Junctions whose nearest site or time changed (the incremental searches' work).
     pub junctions_updated: usize,
+    /// The secrecy of `before` when the baseline has it already.
+    pub before_protection: Option<Arc<Protection>>,
+    secrecy: OnceLock<KindSecrecy>,
+}
+
+/// The secrecy decisions of one kind's what-if outputs.
+#[derive(Debug, Clone)]
+pub struct KindSecrecy {
+    /// The coverage before, protected on its own (as the API's coverage of the kind).
+    pub before: Arc<Protection>,
+    /// The coverage after, protected on its own (the zones blanches after).
+    pub after: Arc<Protection>,
+    /// The diff's rows.
+    pub diff: DiffProtection,
+}
+
+impl KindWhatIf {
+    /// The secrecy decisions of this kind's outputs (diff, units changing state, zones),
+    /// decided on first use.
+    pub fn secrecy(&self, study: &Study) -> &KindSecrecy {
+        self.secrecy.get_or_init(|| {
+            let before = self
+                .before_protection
+                .clone()
+                .unwrap_or_else(|| Arc::new(Protection::of_kinds(study, &[&self.before])));
+            let after = if Arc::ptr_eq(&self.before, &self.after) {
+                Arc::clone(&before)
+            } else {
+                Arc::new(Protection::of_kinds(study, &[&self.after]))
+            };
+            let diff = DiffProtection::new(study, self, &before, &after);
+            KindSecrecy {
+                before,
+                after,
+                diff,
+            }
+        })
+    }
 }
 
 /// A scenario's result: the sites after it, and per kind the before/after and the diff.
@@ -432,12 +474,19 @@ impl Baseline {
                     &study.thresholds,
                 )),
             };
+            let prot = base.map(|b| Arc::clone(&b.protection));
             let untouched = removals.is_empty()
                 && additions.is_empty()
                 && thresholds.minutes(&kind) == before.threshold_min
                 && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
             if untouched {
-                out.push(diff_kind(study, kind, Arc::clone(&before), before, 0));
+                out.push(diff_kind(
+                    study,
+                    kind,
+                    (Arc::clone(&before), prot),
+                    before,
+                    0,
+                ));
                 continue;
             }
             let same_thresholds = base.is_some()
@@ -470,7 +519,13 @@ impl Baseline {
                 );
                 after.sites_on_network = on_network(&after.sites);
                 let after = Arc::new(after);
-                out.push(diff_kind(study, kind, before, after, st.junctions_updated));
+                out.push(diff_kind(
+                    study,
+                    kind,
+                    (before, prot),
+                    after,
+                    st.junctions_updated,
+                ));
                 continue;
             }
             let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
@@ -486,7 +541,13 @@ impl Baseline {
             after.sites.retain(|&s| !ch.closed[s as usize]);
             after.sites_on_network = on_network(&after.sites);
             let after = Arc::new(after);
-            out.push(diff_kind(study, kind, before, after, junctions_updated));
+            out.push(diff_kind(
+                study,
+                kind,
+                (before, prot),
+                after,
+                junctions_updated,
+            ));
         }
         Ok(WhatIf {
             scenario: sc.clone(),
@@ -519,7 +580,7 @@ fn agg_diff(before: &crate::Agg, after: &crate::Agg, newly: (f64, f64)) -> AggDi
 fn diff_kind(
     study: &Study,
     kind: String,
-    before: Arc<KindCoverage>,
+    (before, before_protection): (Arc<KindCoverage>, Option<Arc<Protection>>),
     after: Arc<KindCoverage>,
     junctions_updated: usize,
 ) -> KindWhatIf {
@@ -591,5 +652,7 @@ fn diff_kind(
         groups,
         changed,
         junctions_updated,
+        before_protection,
+        secrecy: OnceLock::new(),
     }
 }

@@ -2,12 +2,13 @@
 //! `zones_blanches_after.geojson`, a one-row-per-scenario summary, and the picks of
 //! `recommend`, with the secrecy rule of [`crate::secrecy`] applied to every count.
 //!
-//! Secrecy in a diff row: a count strictly between 0 and the minimum is `null` with
-//! `secret: true`. Because within after = within before + newly within - newly beyond, when
-//! either "newly" count of a row is suppressed both are, and so is `within_after` (otherwise the
-//! suppressed one could be recomputed); a suppressed `within_before` takes `within_after` and the
-//! share with it. Totals that are published commune figures are exempt. Individual units that
-//! changed state carry their times and sites; their weight is suppressed when small.
+//! Secrecy of a kind's outputs ([`crate::whatif::KindWhatIf::secrecy`]): the units that change
+//! state and the zones before carry the weights the kind's coverage publishes; the zones after
+//! are protected on the coverage after; the diff rows follow
+//! [`crate::secrecy::DiffProtection`]: a count strictly between 0 and the minimum is `null`
+//! with `secret: true`, and so is any count that would let one be recomputed, through within
+//! after + newly beyond = within before + newly within, the rows adding up to the territory, and
+//! the weights of the units that changed state. Shares are `null` with their counts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,11 +17,11 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::export::{fc_bytes, to_bytes, zone_features_kind};
+use crate::export::{fc_bytes, to_bytes, zone_features};
 use crate::provenance::Provenance;
 use crate::recommend::Recommendation;
 use crate::scenario::Scenario;
-use crate::secrecy::{is_small, round_count, round_to};
+use crate::secrecy::{PublishedDiff, is_small, round_count, round_to};
 use crate::whatif::{AggDiff, WhatIf};
 use crate::{CoverageError, Study};
 
@@ -50,45 +51,17 @@ pub struct DiffRow<'a> {
     pub p90_min_before: Option<f64>,
     pub secret: bool,
     pub total: Option<f64>,
+    /// The total is a published figure (a commune's census population), shown even when small.
+    pub total_published: bool,
     pub within_after: Option<f64>,
     pub within_before: Option<f64>,
     pub within_share_after: Option<f64>,
     pub within_share_before: Option<f64>,
 }
 
-/// A diff row with the secrecy rule applied.
-pub fn diff_row(d: &AggDiff, min: f64) -> DiffRow<'_> {
-    let mut secret = false;
-    let mut count = |c: f64| -> Option<f64> {
-        if is_small(c, min) {
-            secret = true;
-            None
-        } else {
-            Some(round_count(c))
-        }
-    };
-    let total = if d.total_published {
-        Some(round_count(d.total_weight))
-    } else {
-        count(d.total_weight)
-    };
-    let mut within_before = count(d.within_before);
-    let mut within_after = count(d.within_after);
-    let mut newly_within = count(d.newly_within_weight);
-    let mut newly_beyond = count(d.newly_beyond_weight);
-    if newly_within.is_none() || newly_beyond.is_none() {
-        newly_within = None;
-        newly_beyond = None;
-        within_after = None;
-    }
-    if within_before.is_none() {
-        within_after = None;
-    }
-    if within_after.is_none() && newly_within.is_some() && newly_beyond.is_some() {
-        // within_before + newly_within - newly_beyond would give within_after back.
-        within_before = None;
-    }
-    let share = |w: Option<f64>| match (w, total) {
+/// A diff row as published (`p`, from [`crate::secrecy::DiffProtection`]).
+pub fn diff_row(d: &AggDiff, p: PublishedDiff) -> DiffRow<'_> {
+    let share = |w: Option<f64>| match (w, p.total) {
         (Some(w), Some(t)) if t > 0.0 => Some(round_to(w / t, 4)),
         _ => None,
     };
@@ -98,22 +71,18 @@ pub fn diff_row(d: &AggDiff, min: f64) -> DiffRow<'_> {
         median_min_after: min2(d.median_min_after),
         median_min_before: min2(d.median_min_before),
         name: d.name.as_deref(),
-        newly_beyond,
-        newly_within,
+        newly_beyond: p.newly_beyond,
+        newly_within: p.newly_within,
         p90_min_after: min2(d.p90_min_after),
         p90_min_before: min2(d.p90_min_before),
-        secret,
-        total,
-        within_after,
-        within_before,
-        within_share_after: share(within_after),
-        within_share_before: share(within_before),
+        secret: p.secret,
+        total: p.total,
+        total_published: d.total_published,
+        within_after: p.within_after,
+        within_before: p.within_before,
+        within_share_after: share(p.within_after),
+        within_share_before: share(p.within_before),
     }
-}
-
-/// A diff row with the secrecy rule applied, as JSON.
-pub fn agg_diff_json(d: &AggDiff, min: f64) -> Value {
-    serde_json::to_value(diff_row(d, min)).unwrap_or(Value::Null)
 }
 
 /// One kind of `diff.json` (fields in key order).
@@ -159,16 +128,28 @@ pub fn diff_doc<'a>(study: &'a Study, w: &'a WhatIf, keep: impl Fn(&str) -> bool
         .iter()
         .filter(|k| keep(&k.kind))
         .map(|k| {
-            let rows = |r: &'a [AggDiff]| r.iter().map(|r| diff_row(r, min)).collect::<Vec<_>>();
+            let p = &k.secrecy(study).diff;
             let v = DiffKind {
-                communes: rows(&k.communes),
+                communes: k
+                    .communes
+                    .iter()
+                    .enumerate()
+                    .map(|(r, d)| diff_row(d, p.commune(r)))
+                    .collect(),
                 groups: k
                     .groups
                     .iter()
-                    .map(|(col, r)| (col.as_str(), rows(r)))
+                    .map(|(col, rows)| {
+                        let rows = rows
+                            .iter()
+                            .enumerate()
+                            .map(|(r, d)| diff_row(d, p.group(col, r)))
+                            .collect();
+                        (col.as_str(), rows)
+                    })
                     .collect(),
                 junctions_updated: k.junctions_updated,
-                overall: diff_row(&k.overall, min),
+                overall: diff_row(&k.overall, p.overall()),
                 sites_after: k.after.sites.len(),
                 sites_before: k.before.sites.len(),
                 threshold_min_after: k.after.threshold_min,
@@ -280,13 +261,14 @@ pub fn changed_doc<'a>(
     w: &'a WhatIf,
     keep: impl Fn(&str) -> bool,
 ) -> ChangedDoc<'a> {
-    let min = study.secrecy_min_count;
     let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.as_str());
     let mut features = Vec::new();
     for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
+        let before = &k.secrecy(study).before;
         for c in &k.changed {
             let u = &study.units[c.unit];
-            let small = is_small(u.weight, min);
+            // As the coverage of the kind publishes it.
+            let weight = before.unit_weight(c.unit);
             let min2 = |m: Option<f64>| m.map(|m| round_to(m, 2));
             features.push(ChangedFeature {
                 r#type: "Feature",
@@ -300,12 +282,12 @@ pub fn changed_doc<'a>(
                     kind: &k.kind,
                     minutes_after: min2(c.after.minutes),
                     minutes_before: min2(c.before.minutes),
-                    secret: small,
+                    secret: weight.is_none(),
                     site_after: site_id(c.after.site),
                     site_before: site_id(c.before.site),
                     status_after: c.after.status.as_str(),
                     status_before: c.before.status.as_str(),
-                    weight: (!small).then(|| round_count(u.weight)),
+                    weight,
                 },
             });
         }
@@ -370,8 +352,13 @@ pub struct ChangedUnit<'a> {
 pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureCollection {
     let mut features = Vec::new();
     for k in &w.kinds {
-        let cov = if after { &k.after } else { &k.before };
-        features.extend(zone_features_kind(study, cov));
+        let sec = k.secrecy(study);
+        let (cov, protection) = if after {
+            (&k.after, &sec.after)
+        } else {
+            (&k.before, &sec.before)
+        };
+        features.extend(zone_features(protection, 0, cov));
     }
     FeatureCollection {
         bbox: None,
@@ -441,7 +428,8 @@ pub fn summary_csv_row(study: &Study, w: &WhatIf, file: &str, kinds: &[String]) 
             row.push_str(&",".repeat(11));
             continue;
         };
-        let v = agg_diff_json(&k.overall, study.secrecy_min_count);
+        let v = serde_json::to_value(diff_row(&k.overall, k.secrecy(study).diff.overall()))
+            .unwrap_or(Value::Null);
         let cell = |key: &str| match &v[key] {
             Value::Null => String::new(),
             x => x.to_string(),

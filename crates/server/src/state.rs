@@ -167,7 +167,7 @@ impl AppState {
         let baseline_zones = baseline
             .kinds
             .iter()
-            .map(|(k, b)| (k.clone(), KindZones::new(&study, &b.coverage)))
+            .map(|(k, b)| (k.clone(), KindZones::new(&b.protection, &b.coverage)))
             .collect();
         let kinds = study.kinds();
         let candidates = candidates_from_mairies(&study);
@@ -266,7 +266,7 @@ impl AppState {
                     // Secrecy is decided on this kind's counts after the scenario; a zone made
                     // of the same cells as one of the baseline's, published alike, is written
                     // from the baseline's bytes.
-                    let protection = Protection::of_kinds(study, &[&k.after]);
+                    let protection = &k.secrecy(study).after;
                     for (z, zone) in k.after.zones.iter().enumerate() {
                         let published = protection.zone(0, z);
                         match base
@@ -276,7 +276,7 @@ impl AppState {
                             Some(bytes) => put(&mut out, bytes),
                             None => put(
                                 &mut out,
-                                &serde_json::to_vec(&zone_feature(&protection, 0, &k.after, z))
+                                &serde_json::to_vec(&zone_feature(protection, 0, &k.after, z))
                                     .expect("features serialise to JSON"),
                             ),
                         }
@@ -495,11 +495,11 @@ struct KindZones {
 }
 
 impl KindZones {
-    fn new(study: &Study, kc: &zb_coverage::KindCoverage) -> KindZones {
-        let protection = Protection::of_kinds(study, &[kc]);
+    /// `protection`: [`Protection::of_kinds`] of `kc` alone.
+    fn new(protection: &Protection, kc: &zb_coverage::KindCoverage) -> KindZones {
         let features = (0..kc.zones.len())
             .map(|z| {
-                serde_json::to_vec(&zone_feature(&protection, 0, kc, z))
+                serde_json::to_vec(&zone_feature(protection, 0, kc, z))
                     .expect("features serialise to JSON")
             })
             .collect();

@@ -424,6 +424,10 @@ mod tests {
             let name = format!("bad{i}.csv");
             let p = write(&dir, &name, text);
             assert_err(read_sites(&p, Some("mediation")), &name, at, field);
+            // The same file as a spreadsheet on Windows writes it: CRLF line ends.
+            let name = format!("bad{i}-crlf.csv");
+            let p = write(&dir, &name, &text.replace('\n', "\r\n"));
+            assert_err(read_sites(&p, Some("mediation")), &name, at, field);
         }
         // A quoted newline: line numbers are those of the file.
         let p = write(
@@ -436,6 +440,29 @@ mod tests {
             "quoted.csv",
             "line 4",
             "lat",
+        );
+        // The same with CRLF line ends, and a byte-order mark before a CRLF header.
+        let p = write(
+            &dir,
+            "quoted-crlf.csv",
+            "id,name,lon,lat\r\na,\"two\r\nlines\",3,44\r\nb,x,3,99\r\n",
+        );
+        assert_err(
+            read_sites(&p, Some("mediation")),
+            "quoted-crlf.csv",
+            "line 4",
+            "lat",
+        );
+        let p = write(
+            &dir,
+            "bom-crlf.csv",
+            "\u{feff}id,lon,lat\r\na,3,44\r\nb,3,44\r\nc,east,44\r\n",
+        );
+        assert_err(
+            read_sites(&p, Some("mediation")),
+            "bom-crlf.csv",
+            "line 4",
+            "lon",
         );
     }
 

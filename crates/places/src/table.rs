@@ -18,8 +18,31 @@ pub(crate) struct Table {
 /// The data rows of an open CSV file.
 pub(crate) struct Rows {
     path: PathBuf,
-    reader: csv::Reader<File>,
+    reader: csv::Reader<LineCounter<File>>,
     index: u64,
+    /// Lines ended before the newlines still queued in the [`LineCounter`].
+    lines_before: u64,
+}
+
+/// A reader that notes where each `\n` is, so that a record's line is that of the file whatever
+/// its line ends (`csv` counts a CRLF file's lines one short after its first record).
+pub(crate) struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    newlines: std::collections::VecDeque<u64>,
+}
+
+impl<R: std::io::Read> std::io::Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                self.newlines.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 impl Table {
@@ -33,7 +56,11 @@ impl Table {
             .read_line(&mut first_line)
             .map_err(io_err)?;
         let separator = detect_separator(&first_line);
-        let file = File::open(path).map_err(io_err)?;
+        let file = LineCounter {
+            inner: File::open(path).map_err(io_err)?,
+            offset: 0,
+            newlines: Default::default(),
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(separator)
             .flexible(false)
@@ -57,6 +84,7 @@ impl Table {
             path: path.to_path_buf(),
             reader,
             index: 0,
+            lines_before: 0,
         };
         Ok((table, rows))
     }
@@ -126,24 +154,42 @@ impl Table {
     }
 }
 
+impl Rows {
+    /// The file line of the record `csv` says starts at byte `byte`: one more than the newlines
+    /// before. In a CRLF file `csv` puts a record's start on the `\n` ending the line before:
+    /// that newline counts too.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let newlines = &mut self.reader.get_mut().newlines;
+        while newlines.front().is_some_and(|&n| n <= byte) {
+            newlines.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
+}
+
 impl Iterator for Rows {
     /// A record with its line number (header = line 1).
     type Item = Result<(u64, csv::StringRecord)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut record = csv::StringRecord::new();
-        // Line of the record start as counted by `csv` (handles quoted newlines); the fallback
-        // only serves if `csv` ever stops reporting positions.
+        // The line of the record's first byte in the file (quoted newlines and CRLF counted as
+        // they are); the fallback only serves if `csv` ever stops reporting positions.
         self.index += 1;
         let fallback = self.index + 1;
         match self.reader.read_record(&mut record) {
             Ok(false) => None,
             Ok(true) => {
-                let line = record.position().map_or(fallback, |p| p.line());
+                let line = record
+                    .position()
+                    .map_or(fallback, |p| self.line_at(p.byte()));
                 Some(Ok((line, record)))
             }
             Err(source) => {
-                let line = source.position().map_or(fallback, |p| p.line());
+                let line = source
+                    .position()
+                    .map_or(fallback, |p| self.line_at(p.byte()));
                 Some(Err(Error::Csv {
                     path: self.path.clone(),
                     at: At::Line(line),

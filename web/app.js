@@ -67,7 +67,7 @@
     communeBounds: new Map(), // code -> L.LatLngBounds
     scenario: { name: '', add: [], close: [], move: [] },
     candidateSeq: 0,
-    whatif: null, // { kind, threshold, b, a, ms }
+    whatif: null, // { kind, threshold, b, ms }
     picks: null,
     sort: { key: 'code_insee', dir: 1 },
     seq: { coverage: 0, whatif: 0 },
@@ -712,36 +712,21 @@
     layers.zones.eachLayer((g) => g.setStyle && g.setStyle({ fillOpacity: 0.3 }));
   }
 
-  // The map shows one kind: the what-if answers for that kind only (the export asks for all).
-  const whatifPath = (kind) => `whatif?kind=${encodeURIComponent(kind)}`;
+  // The map shows one kind at its threshold: the what-if answers for that kind only (the export
+  // asks for all), compared with the study's sites at the same threshold (`before=thresholds`),
+  // so that the diff and the map show what the sites change.
+  const whatifPath = (kind) => `whatif?kind=${encodeURIComponent(kind)}&before=thresholds`;
 
-  // Threshold-only scenarios, per (kind, threshold): see runWhatif.
-  const thresholdOnly = new Map();
-
-  // Runs the scenario. The API's diff compares the study as loaded (its thresholds) with the
-  // scenario. When the page shows another threshold than the study's, the scenario carries
-  // it, so "before" would mix the change of threshold with the change of sites: the page then
-  // takes "before" from the coverage at the page's threshold, and a second, threshold-only
-  // scenario (cached) tells which demand units the threshold alone moves, so that the map shows
-  // only what the sites change.
   async function runWhatif(started) {
     const t0 = started || performance.now();
     const seq = ++S.seq.whatif;
     const kind = S.kind;
     const t = threshold();
     const doc = scenarioDoc();
-    const needA = t !== studyThreshold(kind);
-    const keyA = `${kind}|${t}`;
     let b;
-    let a = null;
     try {
-      const pa = needA
-        ? (thresholdOnly.get(keyA) || postJson(whatifPath(kind), { name: 'seuil', thresholds: { [`${kind}_min`]: t } }))
-        : null;
-      if (pa) thresholdOnly.set(keyA, pa);
-      [b, a] = await Promise.all([postJson(whatifPath(kind), doc), pa]);
+      b = await postJson(whatifPath(kind), doc);
     } catch (e) {
-      if (needA && !(e instanceof ApiError && e.status === 400)) thresholdOnly.delete(keyA);
       if (seq !== S.seq.whatif) return;
       const why = /off the road network/.test(e.message)
         ? "ce point est trop loin d'une route de l'étude pour y placer un site"
@@ -762,7 +747,7 @@
     }
     if (seq !== S.seq.whatif || kind !== S.kind || t !== threshold()) return;
     S.lastAdded = null;
-    S.whatif = { kind, threshold: t, b, a, ms: performance.now() - t0 };
+    S.whatif = { kind, threshold: t, b, ms: performance.now() - t0 };
     drawWhatif();
     renderDiff();
     renderTable();
@@ -775,21 +760,14 @@
 
   // Status of each demand unit of the page's kind after the scenario, at the page's threshold.
   function statusAfter() {
-    const { b, a } = S.whatif;
-    const of = (fc) => new Map(((fc && fc.features) || [])
+    const changed = new Map((S.whatif.b.changed.features || [])
       .filter((f) => f.properties.kind === S.kind)
       .map((f) => [f.properties.id, f]));
-    const changedB = of(b.changed);
-    const changedA = of(a && a.changed);
     const out = [];
     for (const [id, p] of S.demandById) {
-      let after = p.status;
-      if (changedB.has(id)) after = changedB.get(id).properties.status_after;
-      else if (changedA.has(id)) after = changedA.get(id).properties.status_before;
-      if (after !== p.status) {
-        const f = changedB.get(id) || changedA.get(id);
-        out.push({ id, before: p.status, after, p, f });
-      }
+      const f = changed.get(id);
+      const after = f ? f.properties.status_after : p.status;
+      if (after !== p.status) out.push({ id, before: p.status, after, p, f });
     }
     return out;
   }

@@ -187,9 +187,12 @@ test('map page in headless Chromium', async (t) => {
       assert.match(await page.innerText('#changes'), /Site candidat 1/);
       assert.match(await page.innerText('#communes thead'), /Part après scénario/);
       assert.ok(ms <= DIFF_BUDGET_MS, `diff after ${ms} ms > ${DIFF_BUDGET_MS} ms`);
-      // The map asks for the kind it shows only.
+      // The map asks for the kind it shows only, compared at its threshold.
       assert.ok(whatifUrls.length >= 1);
-      for (const u of whatifUrls) assert.equal(new URL(u).searchParams.get('kind'), target.kind, u);
+      for (const u of whatifUrls) {
+        assert.equal(new URL(u).searchParams.get('kind'), target.kind, u);
+        assert.equal(new URL(u).searchParams.get('before'), 'thresholds', u);
+      }
       await page.mouse.move(5, 5);
       await page.evaluate(() => {
         document.activeElement?.blur();
@@ -212,6 +215,9 @@ test('map page in headless Chromium', async (t) => {
       const within = await page.innerText('#summary [data-key="within"] dd');
       const before = await page.innerText('#diff tr.gain td:nth-child(2)');
       assert.equal(before, within);
+      // One what-if request for the new threshold, compared at that threshold.
+      const last = new URL(whatifUrls[whatifUrls.length - 1]);
+      assert.equal(last.searchParams.get('before'), 'thresholds');
       console.log(`threshold ${t0} -> ${want} min with a candidate: diff ${await page.innerText('#diff tr.gain')}`);
     });
 

@@ -232,6 +232,17 @@ pub struct WhatIf {
     pub kinds: Vec<KindWhatIf>,
 }
 
+/// What a what-if compares the scenario with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Before {
+    /// The study as loaded: its sites at its thresholds (a scenario's thresholds count as one of
+    /// its changes).
+    #[default]
+    Study,
+    /// The study's sites at the scenario's thresholds: the diff shows what the sites change.
+    ScenarioThresholds,
+}
+
 /// The per-kind state after applying site changes, before summarising.
 pub struct KindState {
     pub seeds: SiteSeeds,
@@ -423,6 +434,16 @@ impl Baseline {
     /// Applies a scenario: validates it against the study, updates the touched kinds
     /// incrementally, and diffs every kind before/after.
     pub fn apply(&self, study: &Study, sc: &Scenario) -> Result<WhatIf, CoverageError> {
+        self.apply_with(study, sc, Before::Study)
+    }
+
+    /// [`Baseline::apply`], with "before" as `before` says.
+    pub fn apply_with(
+        &self,
+        study: &Study,
+        sc: &Scenario,
+        before_is: Before,
+    ) -> Result<WhatIf, CoverageError> {
         let ch = site_changes(study, sc)?;
         let mut thresholds = study.thresholds.clone();
         for (k, v) in &sc.thresholds {
@@ -464,17 +485,28 @@ impl Baseline {
                 .map(|a| (a.1, a.2))
                 .collect();
             let base = self.kinds.get(&kind);
-            let before = match base {
-                Some(b) => Arc::clone(&b.coverage),
-                None => Arc::new(summarise_times(
-                    study,
-                    &study.sites,
-                    &kind,
-                    &vec![None; study.units.len()],
-                    &study.thresholds,
-                )),
+            let before_thresholds = match before_is {
+                Before::Study => &study.thresholds,
+                Before::ScenarioThresholds => &thresholds,
             };
-            let prot = base.map(|b| Arc::clone(&b.protection));
+            let (before, prot) = match base {
+                Some(b)
+                    if before_thresholds.minutes(&kind) == b.coverage.threshold_min
+                        && before_thresholds.waiting_days(&kind)
+                            == b.coverage.waiting_threshold_days =>
+                {
+                    (Arc::clone(&b.coverage), Some(Arc::clone(&b.protection)))
+                }
+                _ => {
+                    // The study's sites at other thresholds (or none of a new kind).
+                    let no_times = vec![None; study.units.len()];
+                    let times = base.map_or(&no_times, |b| &b.times);
+                    let c = summarise_times(study, &study.sites, &kind, times, before_thresholds);
+                    (Arc::new(c), None)
+                }
+            };
+            // The baseline, when "before" is its coverage (the incremental summary starts there).
+            let base_before = base.filter(|b| Arc::ptr_eq(&b.coverage, &before));
             let untouched = removals.is_empty()
                 && additions.is_empty()
                 && thresholds.minutes(&kind) == before.threshold_min
@@ -489,7 +521,7 @@ impl Baseline {
                 ));
                 continue;
             }
-            let same_thresholds = base.is_some()
+            let same_thresholds = base_before.is_some()
                 && thresholds.minutes(&kind) == before.threshold_min
                 && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
             if same_thresholds {
@@ -508,7 +540,7 @@ impl Baseline {
                 let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
-                let b = base.expect("a kind of the baseline");
+                let b = base_before.expect("a kind of the baseline");
                 let mut after = study.resummarise(
                     &before,
                     kind_sites,

@@ -10,7 +10,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zb_coverage::scenario::{AddSite, CloseSite, MoveSite, Scenario};
-use zb_coverage::whatif::Baseline;
+use zb_coverage::whatif::{Baseline, Before};
 use zb_coverage::{Status, Study};
 use zb_routing::{SiteSeeds, point_time};
 
@@ -211,6 +211,27 @@ fn check_random_scenarios(pbf: &Path, seed: u64, rounds: usize) {
             assert_eq!(k.after.groups, fresh.groups, "{what}");
             assert_eq!(k.after.zones, fresh.zones, "{what}");
             assert!(!fresh.groups["tj"].is_empty());
+            // Compared with the study's sites at the scenario's thresholds: the same after, and
+            // before is the study evaluated at those thresholds.
+            let wt = base
+                .apply_with(&study, &sc, Before::ScenarioThresholds)
+                .unwrap();
+            let kt = wt.kinds.iter().find(|x| x.kind == k.kind).unwrap();
+            assert_eq!(kt.after.units, k.after.units, "{what}");
+            assert_eq!(kt.after.overall, k.after.overall, "{what}");
+            let wait = w.thresholds.waiting_days(&k.kind);
+            let at = study.evaluate_kind(&k.kind, th, wait);
+            assert_eq!(kt.before.threshold_min, th, "{what}");
+            assert_eq!(kt.before.units, at.units, "{what}");
+            assert_eq!(kt.before.overall, at.overall, "{what}");
+            assert_eq!(kt.before.communes, at.communes, "{what}");
+            assert_eq!(kt.before.zones, at.zones, "{what}");
+            if sc.add.is_empty() && sc.moves.is_empty() && sc.close.is_empty() {
+                assert!(
+                    kt.changed.is_empty(),
+                    "{what}: thresholds alone change nothing"
+                );
+            }
             // The diff accounts: within after = within before + newly within - newly beyond.
             let o = &k.overall;
             assert!(
@@ -469,4 +490,64 @@ fn what_if_diffs_give_no_small_count_away() {
         secondary > 0,
         "some diff row hides a count that is not small itself"
     );
+}
+
+#[test]
+fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
+    let Some(pbf) = shared("monaco-latest.osm.pbf") else {
+        return;
+    };
+    let study = random_study(&pbf, 5, 6, 800);
+    let base = Baseline::new(&study);
+    let mut sc = Scenario {
+        name: "seuil".into(),
+        description: None,
+        add: Vec::new(),
+        moves: Vec::new(),
+        close: Vec::new(),
+        thresholds: [("mediation_min".to_string(), 2.5)].into_iter().collect(),
+    };
+    // Thresholds alone: against the study they move units; against the study at the same
+    // thresholds nothing changes.
+    let w = base.apply(&study, &sc).unwrap();
+    let med = |w: &zb_coverage::whatif::WhatIf| {
+        w.kinds
+            .iter()
+            .find(|k| k.kind == "mediation")
+            .cloned()
+            .unwrap()
+    };
+    assert!(!med(&w).changed.is_empty(), "2.5 min moves some units");
+    let wt = base
+        .apply_with(&study, &sc, Before::ScenarioThresholds)
+        .unwrap();
+    let m = med(&wt);
+    assert!(m.changed.is_empty());
+    assert_eq!(m.before.threshold_min, 2.5);
+    assert_eq!(m.overall.within_before, m.overall.within_after);
+    // With a site added: the units it moves at 2.5 min, and only those.
+    let u = &study.units[123];
+    sc.add.push(AddSite {
+        id: "new".into(),
+        kind: "mediation".into(),
+        lon: u.lon,
+        lat: u.lat,
+        name: None,
+        capacity: None,
+        waiting_days: None,
+        opening: None,
+    });
+    let m = med(&base
+        .apply_with(&study, &sc, Before::ScenarioThresholds)
+        .unwrap());
+    let at = study.evaluate_kind("mediation", 2.5, None);
+    for c in &m.changed {
+        assert_eq!(c.before, at.units[c.unit]);
+        assert_eq!(
+            c.after.status,
+            Status::Within,
+            "a new site only brings units within"
+        );
+    }
+    assert!(!m.changed.is_empty());
 }

@@ -53,7 +53,10 @@ fn main() {
             let w = state.baseline().apply(study, sc).unwrap();
             bytes += w.kinds.len();
         } else {
-            bytes += state.whatif(sc, None).unwrap().len();
+            bytes += state
+                .whatif(sc, None, zb_coverage::whatif::Before::Study)
+                .unwrap()
+                .len();
         }
         lat.push(t.elapsed().as_secs_f64() * 1e3);
     }

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use zb_coverage::recommend::{Objective, recommend as pick};
 use zb_coverage::scenario::Scenario;
 use zb_coverage::store::SavedScenario;
+use zb_coverage::whatif::Before;
 use zb_coverage::whatif_export::{diff_json, picks_geojson};
 
 use crate::error::{ApiError, ErrorBody};
@@ -353,13 +354,26 @@ async fn roads_layer(State(st): State<AppState>) -> Result<Response, ApiError> {
     st.roads(false).await.map(geojson)
 }
 
-/// `?kind=K`.
+/// `?kind=K&before=B`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct WhatIfQuery {
     /// Only this kind in the answer (a kind of the study or one the scenario adds); default
     /// every kind.
     kind: Option<String>,
+    /// What the scenario is compared with: `study` (default), the study as loaded, its sites at
+    /// its thresholds; `thresholds`, the study's sites at the scenario's thresholds, so that the
+    /// diff shows what the sites change (as the map does at its threshold).
+    #[param(inline)]
+    before: Option<BeforeParam>,
+}
+
+/// What a what-if is compared with.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum BeforeParam {
+    Study,
+    Thresholds,
 }
 
 /// Runs a scenario (sites added, moved, closed; thresholds changed) against the study:
@@ -388,7 +402,11 @@ async fn whatif(
     {
         st.check_kind(kind)?;
     }
-    st.blocking(move |st| Ok::<_, ApiError>(st.whatif(&sc, q.kind.as_deref())?))
+    let before = match q.before {
+        None | Some(BeforeParam::Study) => Before::Study,
+        Some(BeforeParam::Thresholds) => Before::ScenarioThresholds,
+    };
+    st.blocking(move |st| Ok::<_, ApiError>(st.whatif(&sc, q.kind.as_deref(), before)?))
         .await?
         .map(json)
 }

@@ -20,7 +20,7 @@
 //! | `GET /api/layers/{demand,zones,communes}?kind=K&threshold_min=T` | GeoJSON layers |
 //! | `GET /api/layers/isochrones?site=ID&minutes=15,30,45` | time to a site, polygons of 200 m cells |
 //! | `GET /api/layers/roads` | the basemap's roads with their `class` |
-//! | `POST /api/whatif[?kind=K]` | a scenario: `{diff, changed, zones_after}`, of one kind with `kind` |
+//! | `POST /api/whatif[?kind=K&before=thresholds]` | a scenario: `{diff, changed, zones_after}`, of one kind with `kind`, against the study's sites at the scenario's thresholds with `before=thresholds` |
 //! | `POST /api/recommend` | `{kind, k, objective, threshold_min?}`: best new sites among the mairies |
 //! | `GET, POST /api/scenarios`, `GET, DELETE /api/scenarios/{name}` | saved scenarios (writes need the token, if any) |
 //! | `GET /api/export/{file}?kind=K&threshold_min=T` | downloads: `sites`, `demand`, `zones`, `communes`, `roads` `.geojson`, `communes.csv` |

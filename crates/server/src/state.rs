@@ -17,7 +17,7 @@ use zb_coverage::recommend::{
 use zb_coverage::scenario::Scenario;
 use zb_coverage::secrecy::Protection;
 use zb_coverage::secrecy::{is_small, round_count, round_to};
-use zb_coverage::whatif::Baseline;
+use zb_coverage::whatif::{Baseline, Before};
 use zb_coverage::whatif_export::{changed_doc, diff_doc, zones_members};
 use zb_coverage::{Coverage, CoverageError, ScenarioStore, Study};
 
@@ -232,9 +232,14 @@ impl AppState {
     /// zones_after}` (`zb_coverage::whatif_export`'s documents), of one kind when `kind` is
     /// given. A kind whose units and threshold are the same after as before has the baseline's
     /// zones: those are written from the bytes kept at start-up rather than rebuilt.
-    pub fn whatif(&self, scenario: &Scenario, kind: Option<&str>) -> Result<Bytes, CoverageError> {
+    pub fn whatif(
+        &self,
+        scenario: &Scenario,
+        kind: Option<&str>,
+        before: Before,
+    ) -> Result<Bytes, CoverageError> {
         let study = &*self.0.study;
-        let w = self.0.baseline.apply(study, scenario)?;
+        let w = self.0.baseline.apply_with(study, scenario, before)?;
         let keep = |k: &str| kind.is_none_or(|x| x == k);
         // Room for an answer as large as the largest so far: no copy as it grows.
         let hint = self.0.whatif_size_hint.load(Ordering::Relaxed);
@@ -252,10 +257,13 @@ impl AppState {
             out.extend_from_slice(feature);
         };
         for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
+            // Compared with the baseline's coverage (the study's), whatever "before" is.
+            let base_cov = self.0.baseline.kinds.get(&k.kind).map(|b| &b.coverage);
             let base = self.0.baseline_zones.get(&k.kind);
-            let same_threshold = k.after.threshold_min == k.before.threshold_min;
-            let same = same_threshold
-                && (Arc::ptr_eq(&k.after, &k.before) || k.after.units == k.before.units);
+            let same_threshold = base_cov.is_some_and(|c| c.threshold_min == k.after.threshold_min);
+            let same = base_cov.is_some_and(|c| {
+                Arc::ptr_eq(&k.after, c) || (same_threshold && k.after.units == c.units)
+            });
             match base {
                 Some(base) if same => {
                     for f in &base.features {

@@ -436,6 +436,61 @@ async fn whatif_gives_the_diff_the_changes_and_the_zones_after() {
 }
 
 #[tokio::test]
+async fn whatif_before_at_the_scenario_thresholds() {
+    let Some(app) = app() else { return };
+    // Thresholds alone, compared with the study at the same thresholds: nothing changes, and
+    // the zones after are those of the coverage at that threshold.
+    let seuil = json!({"name": "seuil", "thresholds": {"espace_rencontre_min": 3}});
+    let r = post(
+        &app,
+        "/api/whatif?kind=espace_rencontre&before=thresholds",
+        &seuil,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let w = r.json();
+    let k = &w["diff"]["kinds"]["espace_rencontre"];
+    assert_eq!(k["threshold_min_before"], 3.0);
+    assert_eq!(k["threshold_min_after"], 3.0);
+    assert_eq!(k["units_changing_state"], 0);
+    assert_eq!(w["changed"]["features"].as_array().unwrap().len(), 0);
+    let zones = get(
+        &app,
+        "/api/layers/zones?kind=espace_rencontre&threshold_min=3",
+    )
+    .await
+    .json();
+    assert_eq!(w["zones_after"]["features"], zones["features"]);
+    // Against the study as loaded, the same thresholds move units.
+    let r = post(&app, "/api/whatif?kind=espace_rencontre", &seuil)
+        .await
+        .json();
+    assert!(
+        r["diff"]["kinds"]["espace_rencontre"]["units_changing_state"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // With the antenne at 3 min: its before is the coverage at 3 min.
+    let mut sc = antenne();
+    sc["thresholds"] = json!({"espace_rencontre_min": 3});
+    let r = post(&app, "/api/whatif?before=thresholds", &sc).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let k = &r.json()["diff"]["kinds"]["espace_rencontre"];
+    let cov = get(&app, "/api/coverage?kind=espace_rencontre&threshold_min=3")
+        .await
+        .json();
+    assert_eq!(
+        k["overall"]["within_before"], cov["summary"]["within_weight"],
+        "{k}"
+    );
+    // Anything else is refused.
+    let r = post(&app, "/api/whatif?before=yesterday", &sc).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("before"), "{}", r.text());
+}
+
+#[tokio::test]
 async fn whatif_of_one_kind_is_that_kind_of_the_full_answer() {
     let Some(app) = app() else { return };
     let full = post(&app, "/api/whatif", &antenne()).await.json();

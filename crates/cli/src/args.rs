@@ -79,12 +79,33 @@ pub struct WhatifArgs {
     /// The summary CSV of --scenarios.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// What each scenario is compared with: `study` (the study as loaded: its sites at its
+    /// thresholds) or `thresholds` (the study's sites at the scenario's thresholds: the diff
+    /// shows what the sites change).
+    #[arg(long, value_enum, default_value_t = BeforeArg::Study)]
+    pub before: BeforeArg,
     /// Also save the scenario(s) and their summary in the scenario database.
     #[arg(long)]
     pub save: bool,
     /// The scenario database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
+}
+
+/// `--before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BeforeArg {
+    Study,
+    Thresholds,
+}
+
+impl From<BeforeArg> for zb_coverage::whatif::Before {
+    fn from(b: BeforeArg) -> Self {
+        match b {
+            BeforeArg::Study => zb_coverage::whatif::Before::Study,
+            BeforeArg::Thresholds => zb_coverage::whatif::Before::ScenarioThresholds,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

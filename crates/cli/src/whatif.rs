@@ -83,7 +83,9 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
     let study = crate::demo::load_study(&study_path, &mut stages)?;
     let base = stages.time("baseline", || Baseline::new(&study));
     if let Some(out_dir) = &a.out_dir {
-        let w = stages.time("scenario", || base.apply(&study, &scenarios[0]))?;
+        let w = stages.time("scenario", || {
+            base.apply_with(&study, &scenarios[0], a.before.into())
+        })?;
         let written = stages.time("write", || write_whatif(&study, &w, out_dir))?;
         report(&w);
         if a.save {
@@ -104,7 +106,7 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for (f, sc) in files.iter().zip(&scenarios) {
         let w = base
-            .apply(&study, sc)
+            .apply_with(&study, sc, a.before.into())
             .with_context(|| format!("{}: scenario `{}`", f.display(), sc.name))?;
         results.push((f, w));
     }

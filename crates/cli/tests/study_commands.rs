@@ -155,6 +155,62 @@ fn whatif_one_scenario_writes_the_diff_and_saves_it() {
 }
 
 #[test]
+fn whatif_before_at_the_scenario_thresholds() {
+    let s = Scratch::new();
+    let Some(study) = study(&s) else { return };
+    // Closing the Monaco-Ville permanence and tightening mediation to 3 min: against the study
+    // as loaded (4 min) both count; against the study's sites at 3 min only the closing does.
+    let sc = Path::new(EXAMPLE).join("scenarios/fermeture_monaco_ville.toml");
+    let diff = |before: &str| -> serde_json::Value {
+        let out = s.path(&format!("wi-{before}"));
+        run(&[
+            "whatif",
+            "--study",
+            p(&study),
+            "--scenario",
+            p(&sc),
+            "--out-dir",
+            p(&out),
+            "--before",
+            before,
+        ])
+        .assert_ok();
+        serde_json::from_slice(&std::fs::read(out.join("diff.json")).unwrap()).unwrap()
+    };
+    let (study_diff, at_3) = (diff("study"), diff("thresholds"));
+    let med = |d: &serde_json::Value| d["kinds"]["mediation"].clone();
+    assert_eq!(med(&study_diff)["threshold_min_before"], 4.0);
+    assert_eq!(med(&at_3)["threshold_min_before"], 3.0);
+    assert_eq!(med(&at_3)["threshold_min_after"], 3.0);
+    let moved = |d: &serde_json::Value| med(d)["units_changing_state"].as_u64().unwrap();
+    assert!(
+        moved(&at_3) < moved(&study_diff),
+        "{} vs {}",
+        moved(&at_3),
+        moved(&study_diff)
+    );
+    // The same after either way.
+    assert_eq!(
+        med(&at_3)["overall"]["within_after"],
+        med(&study_diff)["overall"]["within_after"]
+    );
+    let bad = run(&[
+        "whatif",
+        "--study",
+        p(&study),
+        "--scenario",
+        p(&sc),
+        "--out-dir",
+        p(&s.path("x")),
+        "--before",
+        "yesterday",
+    ]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("--before"), "{}", bad.stderr);
+    assert!(!s.path("x").exists());
+}
+
+#[test]
 fn whatif_folder_of_scenarios_writes_one_row_each() {
     let s = Scratch::new();
     let Some(study) = study(&s) else { return };

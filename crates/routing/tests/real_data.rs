@@ -95,12 +95,13 @@ fn a_one_way_street_takes_longer_against_its_direction() {
     );
 }
 
-/// Brute force: the nearest position on any segment, in a local plane at the point.
-fn brute_snap(graph: &Graph, lon: f64, lat: f64) -> f64 {
+/// Brute force: the nearest position on any segment, in a local plane at the point: its
+/// great-circle distance, and the first (link, segment) at that distance.
+fn brute_snap_segment(graph: &Graph, lon: f64, lat: f64) -> (f64, (u32, u32)) {
     let k = lat.to_radians().cos();
-    let mut best = f64::INFINITY;
+    let mut best = (f64::INFINITY, (u32::MAX, u32::MAX));
     for l in 0..graph.num_links() as u32 {
-        for w in graph.link_shape(l).windows(2) {
+        for (i, w) in graph.link_shape(l).windows(2).enumerate() {
             let (ax, ay) = ((w[0].lon() - lon) * k, w[0].lat() - lat);
             let (bx, by) = ((w[1].lon() - lon) * k, w[1].lat() - lat);
             let (dx, dy) = (bx - ax, by - ay);
@@ -114,11 +115,15 @@ fn brute_snap(graph: &Graph, lon: f64, lat: f64) -> f64 {
                 w[0].lon() + t * (w[1].lon() - w[0].lon()),
                 w[0].lat() + t * (w[1].lat() - w[0].lat()),
             );
-            best = best.min(haversine_m(lon, lat, plon, plat));
+            let d = haversine_m(lon, lat, plon, plat);
+            if d < best.0 {
+                best = (d, (l, i as u32));
+            }
         }
     }
     best
 }
+
 
 #[test]
 fn snapping_finds_the_nearest_position_on_a_segment() {
@@ -128,12 +133,14 @@ fn snapping_finds_the_nearest_position_on_a_segment() {
     let index = SnapIndex::new(&graph);
     let mut rng = StdRng::seed_from_u64(3);
     let mut far = 0;
-    for _ in 0..300 {
+    for n in 0..600 {
         let v = rng.gen_range(0..graph.num_vertices() as u32);
         let c = graph.vertex_coord(v);
-        let lon = c.lon() + rng.gen_range(-0.01..0.01);
-        let lat = c.lat() + rng.gen_range(-0.01..0.01);
-        let expect = brute_snap(&graph, lon, lat);
+        // Near the roads, and now and then kilometres away.
+        let spread = if n % 10 == 0 { 0.08 } else { 0.01 };
+        let lon = c.lon() + rng.gen_range(-spread..spread);
+        let lat = c.lat() + rng.gen_range(-spread..spread);
+        let (expect, segment) = brute_snap_segment(&graph, lon, lat);
         match index.snap(&graph, lon, lat, 1_000.0) {
             Ok(s) => {
                 assert!(
@@ -141,6 +148,10 @@ fn snapping_finds_the_nearest_position_on_a_segment() {
                     "{lon},{lat}: {} vs {expect}",
                     s.dist_m
                 );
+                if s.dist_m == expect {
+                    // The same segment (the first at that distance).
+                    assert_eq!(s.link, segment.0, "{lon},{lat}");
+                }
                 assert!((haversine_m(lon, lat, s.lon, s.lat) - s.dist_m).abs() < 1e-9);
                 assert!(s.offset_m >= 0.0 && s.offset_m <= graph.link_length_m(s.link) + 1e-9);
             }
@@ -150,13 +161,15 @@ fn snapping_finds_the_nearest_position_on_a_segment() {
                     expect > 1_000.0,
                     "{lon},{lat}: unsnapped but a road is {expect} m away"
                 );
+                // The nearest road, however far.
                 assert!(
-                    (u.nearest_m.unwrap() - expect).abs() < 1e-6 || u.nearest_m.unwrap() > 1_000.0
+                    (u.nearest_m.unwrap() - expect).abs() < 1e-6,
+                    "{u:?} vs {expect}"
                 );
             }
         }
     }
-    assert!(far < 300);
+    assert!(far > 0 && far < 100, "{far} of 600 beyond 1 km");
     // A point 100 m due north of the middle of an east-west segment snaps 100 m.
     let l = (0..graph.num_links() as u32).find(|&l| {
         let s = graph.link_shape(l);

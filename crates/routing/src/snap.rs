@@ -241,8 +241,22 @@ impl SnapIndex {
         // (distance, (link, segment), fraction along the segment, snapped lon, snapped lat)
         type Candidate = (f64, (u32, u32), f64, f64, f64);
         let mut best: Option<Candidate> = None;
+        // Metres at least as short as the true ones, from plane degrees near the query.
+        let lower_m = |plane: f64| plane * M_PER_DEG * ratio;
+        let beaten = |best: &Option<Candidate>, lower: f64| best.is_some_and(|b| lower > b.0);
         let consider = |best: &mut Option<Candidate>, seg: u32| {
             let (l, i) = self.segment(seg);
+            // A cheap plane distance first: the exact one only for a segment that may win.
+            let shape = graph.link_shape(l);
+            let (a, b) = (shape[i as usize], shape[i as usize + 1]);
+            let d_plane = point_segment(
+                (qx, qy),
+                (a.lon() * self.cos_ref, a.lat()),
+                (b.lon() * self.cos_ref, b.lat()),
+            );
+            if beaten(best, lower_m(d_plane)) {
+                return;
+            }
             let (d, t, slon, slat) = project(graph, l, i, lon, lat, cos_q);
             let better = match *best {
                 None => true,
@@ -250,6 +264,19 @@ impl SnapIndex {
             };
             if better {
                 *best = Some((d, (l, i), t, slon, slat));
+            }
+        };
+        // A cell's segments, unless the whole cell is farther than the best so far.
+        let visit = |best: &mut Option<Candidate>, x: usize, y: usize| {
+            let bx = self.x0 + x as f64 * self.cell;
+            let by = self.y0 + y as f64 * self.cell;
+            let dx = (bx - qx).max(qx - (bx + self.cell)).max(0.0);
+            let dy = (by - qy).max(qy - (by + self.cell)).max(0.0);
+            if beaten(best, lower_m(dx.hypot(dy))) {
+                return;
+            }
+            for &seg in self.cell_entries(x, y) {
+                consider(best, seg);
             }
         };
         for r in r0..=r_max {
@@ -267,19 +294,12 @@ impl SnapIndex {
                     let lo = (cx - r).max(0);
                     let hi = (cx + r).min(self.nx as i64 - 1);
                     for x in lo..=hi {
-                        for &seg in self.cell_entries(x as usize, y) {
-                            consider(&mut best, seg);
-                        }
+                        visit(&mut best, x as usize, y);
                     }
                 } else {
                     for dx in [-r, r] {
                         if let Some(x) = col(dx) {
-                            for &seg in self.cell_entries(x, y) {
-                                consider(&mut best, seg);
-                            }
-                            if r == 0 {
-                                break;
-                            }
+                            visit(&mut best, x, y);
                         }
                     }
                 }
@@ -316,6 +336,18 @@ impl SnapIndex {
             lat: slat,
         })
     }
+}
+
+/// Distance from `q` to the segment `a`-`b`, in the plane.
+fn point_segment(q: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((q.0 - a.0) * dx + (q.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (a.0 + t * dx - q.0).hypot(a.1 + t * dy - q.1)
 }
 
 /// Projects a point on segment `i` of link `l` in a plane local to the point: returns the

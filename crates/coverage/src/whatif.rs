@@ -524,7 +524,7 @@ impl Baseline {
             let same_thresholds = base_before.is_some()
                 && thresholds.minutes(&kind) == before.threshold_min
                 && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
-            if same_thresholds {
+            let (mut after, junctions_updated) = if same_thresholds {
                 // Only the re-timed units can change: the rows and zones without one are kept.
                 let st = self.apply_kind(study, &kind, &removals, &additions);
                 let (th, wait) = (before.threshold_min, before.waiting_threshold_days);
@@ -541,7 +541,7 @@ impl Baseline {
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
                 let b = base_before.expect("a kind of the baseline");
-                let mut after = study.resummarise(
+                let after = study.resummarise(
                     &before,
                     kind_sites,
                     units,
@@ -549,35 +549,27 @@ impl Baseline {
                     &b.reach_orders,
                     &b.zone_layout,
                 );
-                after.sites_on_network = on_network(&after.sites);
-                let after = Arc::new(after);
-                out.push(diff_kind(
-                    study,
-                    kind,
-                    (before, prot),
-                    after,
-                    st.junctions_updated,
-                ));
-                continue;
-            }
-            let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
-                (
-                    base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
-                    0,
-                )
+                (after, st.junctions_updated)
             } else {
-                let st = self.apply_kind(study, &kind, &removals, &additions);
-                (st.times, st.junctions_updated)
+                let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
+                    (
+                        base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
+                        0,
+                    )
+                } else {
+                    let st = self.apply_kind(study, &kind, &removals, &additions);
+                    (st.times, st.junctions_updated)
+                };
+                let mut after = summarise_times(study, &ch.sites, &kind, &times, &thresholds);
+                after.sites.retain(|&s| !ch.closed[s as usize]);
+                (after, junctions_updated)
             };
-            let mut after = summarise_times(study, &ch.sites, &kind, &times, &thresholds);
-            after.sites.retain(|&s| !ch.closed[s as usize]);
             after.sites_on_network = on_network(&after.sites);
-            let after = Arc::new(after);
             out.push(diff_kind(
                 study,
                 kind,
                 (before, prot),
-                after,
+                Arc::new(after),
                 junctions_updated,
             ));
         }

@@ -388,15 +388,7 @@ impl Study {
     ) -> Agg {
         let key_of = |i: u32| (units[i as usize].minutes.unwrap_or(0.0), i);
         let less = |a: (f64, u32), b: (f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt();
-        let mut moved: Vec<u32> = dirty
-            .iter()
-            .copied()
-            .filter(|&i| units[i as usize].minutes.is_some())
-            .collect();
-        moved.sort_by(|&a, &b| {
-            let (ka, kb) = (key_of(a), key_of(b));
-            ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1))
-        });
+        let moved = Study::reach_order(units, dirty.iter().copied());
         let mut reach = Vec::with_capacity(order_before.len() + moved.len());
         let mut moved = moved.into_iter().peekable();
         for i in order_before
@@ -413,9 +405,10 @@ impl Study {
             reach.push(i);
         }
         reach.extend(moved);
+        let weights = &self.unit_index().weights;
         let sorted = reach
             .iter()
-            .map(|&i| (key_of(i).0, self.unit_index().weights[i as usize]))
+            .map(|&i| (key_of(i).0, weights[i as usize]))
             .collect();
         self.aggregate_sorted(key, name, members, units, Some(sorted))
     }
@@ -554,7 +547,7 @@ impl Study {
         let mut dropped = vec![false; before.len()];
         let mut seeds: Vec<u32> = Vec::new();
         for &u in dirty {
-            if self.units[u as usize].weight <= 0.0 {
+            if ix.weights[u as usize] <= 0.0 {
                 continue;
             }
             let c = ix.cell_of[u as usize];
@@ -634,13 +627,17 @@ impl Study {
         }
     }
 
+    /// True when unit `i` counts in a zone blanche: weight beyond the threshold or unreachable.
+    pub(crate) fn in_zone(&self, units: &[UnitResult], i: u32) -> bool {
+        units[i as usize].status != Status::Within && self.unit_index().weights[i as usize] > 0.0
+    }
+
     /// True when cell `c` of [`Study::unit_index`] holds weight beyond the threshold or
     /// unreachable.
     pub(crate) fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
-        self.unit_index().cell_members[c as usize].iter().any(|&i| {
-            units[i as usize].status != Status::Within
-                && self.unit_index().weights[i as usize] > 0.0
-        })
+        self.unit_index().cell_members[c as usize]
+            .iter()
+            .any(|&i| self.in_zone(units, i))
     }
 
     /// The zones of `cells` (sorted cell numbers of [`Study::unit_index`], each holding weight
@@ -658,6 +655,8 @@ impl Study {
             min_sum: f64,
             min_w: f64,
             max: Option<f64>,
+            /// Commune rows of its units.
+            communes: Vec<u32>,
         }
         let ix = self.unit_index();
         let accs: Vec<CellAcc> = cells
@@ -665,10 +664,11 @@ impl Study {
             .map(|&c| {
                 let mut acc = CellAcc::default();
                 for &i in &ix.cell_members[c as usize] {
-                    let (r, w) = (&units[i as usize], self.unit_index().weights[i as usize]);
-                    if r.status == Status::Within || w <= 0.0 {
+                    if !self.in_zone(units, i) {
                         continue;
                     }
+                    let (r, w) = (&units[i as usize], ix.weights[i as usize]);
+                    acc.communes.extend(ix.commune_of[i as usize]);
                     acc.weight += w;
                     match r.minutes {
                         Some(m) => {
@@ -722,12 +722,7 @@ impl Study {
                     if let Some(m) = a.max {
                         z.max_min = Some(z.max_min.map_or(m, |x: f64| x.max(m)));
                     }
-                    communes.extend(ix.cell_members[cells[ci] as usize].iter().filter_map(|&i| {
-                        let i = i as usize;
-                        (units[i].status != Status::Within && self.unit_index().weights[i] > 0.0)
-                            .then_some(ix.commune_of[i])
-                            .flatten()
-                    }));
+                    communes.extend(&a.communes);
                 }
                 communes.sort_unstable();
                 communes.dedup();

@@ -361,14 +361,9 @@ pub fn zones_geojson(study: &Study, coverage: &Coverage) -> FeatureCollection {
 /// other documents of the same coverage, prefer [`Exports::zones_of_kind`].
 pub fn zones_geojson_kind(study: &Study, kind: &KindCoverage) -> FeatureCollection {
     collection(
-        zone_features_kind(study, kind),
-        members(study, thresholds_json_kinds(study, &[kind])),
+        zone_features(&Protection::of_kinds(study, &[kind]), 0, kind),
+        members(study, thresholds_json_of(study, Some(&[kind]))),
     )
-}
-
-/// The features of [`zones_geojson_kind`], with secrecy decided on this kind's counts alone.
-pub fn zone_features_kind(study: &Study, kind: &KindCoverage) -> Vec<Feature> {
-    zone_features(&Protection::of_kinds(study, &[kind]), 0, kind)
 }
 
 /// The zones blanches of kind `k` (`kc`) of a protected coverage, as features.
@@ -768,13 +763,9 @@ fn provenance_json(study: &Study, thresholds: Value) -> Value {
 /// what-if), else the study's.
 fn thresholds_json(study: &Study, coverage: Option<&Coverage>) -> Value {
     match coverage {
-        Some(c) => thresholds_json_kinds(study, &c.kinds.iter().collect::<Vec<_>>()),
+        Some(c) => thresholds_json_of(study, Some(&c.kinds.iter().collect::<Vec<_>>())),
         None => thresholds_json_of(study, None),
     }
-}
-
-fn thresholds_json_kinds(study: &Study, kinds: &[&KindCoverage]) -> Value {
-    thresholds_json_of(study, Some(kinds))
 }
 
 fn thresholds_json_of(study: &Study, coverage: Option<&[&KindCoverage]>) -> Value {

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use zb_routing::{Direction, Graph, Scratch, SiteSeeds, Snap, point_time};
+use zb_routing::{Direction, Graph, Scratch, SiteSeeds, Snap, Unsnapped, point_time};
 
 use crate::{CoverageError, Study};
 
@@ -225,6 +225,19 @@ pub struct Recommendation {
     pub skipped: Vec<SkippedCandidate>,
 }
 
+/// Each candidate snapped onto the study's roads (in parallel): those that do not snap are left
+/// out of [`recommend`].
+pub fn snap_candidates(study: &Study, candidates: &[Candidate]) -> Vec<Result<Snap, Unsnapped>> {
+    candidates
+        .par_iter()
+        .map(|c| {
+            study
+                .index
+                .snap(&study.graph, c.lon, c.lat, study.max_snap_m)
+        })
+        .collect()
+}
+
 /// Picks `k` candidates for new sites of `kind` against a travel threshold (minutes), by the
 /// given objective (see the module doc). A kind without any site yet is allowed: everybody
 /// starts beyond the threshold or unreachable. Deterministic: ties go to the earlier candidate.
@@ -264,11 +277,7 @@ pub fn recommend(
         }
     }
 
-    let graph = &*study.graph;
-    let snapped: Vec<_> = candidates
-        .par_iter()
-        .map(|c| study.index.snap(graph, c.lon, c.lat, study.max_snap_m))
-        .collect();
+    let snapped = snap_candidates(study, candidates);
     let mut usable = Vec::new();
     let mut skipped = Vec::new();
     for (i, (c, s)) in candidates.iter().zip(snapped).enumerate() {

@@ -172,6 +172,13 @@ impl Table {
         }
     }
 
+    /// A count hidden from the start (one published elsewhere as hidden).
+    pub fn hidden_cell(&mut self, value: f64) -> CellId {
+        let id = self.cell(value);
+        self.suppress(id);
+        id
+    }
+
     /// Suppresses a count on purpose (e.g. when its relations are unknown).
     pub fn suppress(&mut self, id: CellId) {
         let i = id.0 as usize;
@@ -740,69 +747,65 @@ impl DiffProtection {
         let min = study.secrecy_min_count;
         let ix = study.unit_index();
         let mut t = Table::with_capacity(8 * (w.communes.len() + 1) + w.changed.len(), 0);
-        // The units that changed state, as the coverage before publishes their weight.
+        // A count another document publishes: public when shown there, hidden here too if not.
+        let as_published = |t: &mut Table, value: f64, shown: bool| {
+            if shown {
+                t.exempt_cell(value)
+            } else {
+                t.hidden_cell(value)
+            }
+        };
+        // The units that changed state into or out of the threshold, their weight as the
+        // coverage before publishes it: (unit, count, into within).
         let mut unit_cells = Vec::with_capacity(w.changed.len());
         for c in &w.changed {
-            let weight = study.units[c.unit].weight;
-            let cell = if before.unit_weight(c.unit).is_some() {
-                t.exempt_cell(weight)
-            } else {
-                let id = t.cell(weight);
-                t.suppress(id);
-                id
-            };
-            let within = |s: crate::Status| s == crate::Status::Within;
-            let way = match (within(c.before.status), within(c.after.status)) {
-                (false, true) => Some(true),
-                (true, false) => Some(false),
-                _ => None,
-            };
-            unit_cells.push((c.unit, cell, way));
+            let (b, a) = (
+                c.before.status == crate::Status::Within,
+                c.after.status == crate::Status::Within,
+            );
+            if b != a {
+                let weight = study.units[c.unit].weight;
+                let cell = as_published(&mut t, weight, before.unit_weight(c.unit).is_some());
+                unit_cells.push((c.unit, cell, a));
+            }
         }
+        // The (newly within, newly beyond) units `keep` accepts.
+        let changed_units = |keep: &dyn Fn(usize) -> bool| -> (Vec<CellId>, Vec<CellId>) {
+            let (mut nw, mut nb) = (Vec::new(), Vec::new());
+            for &(u, cell, into_within) in &unit_cells {
+                if keep(u) {
+                    if into_within { &mut nw } else { &mut nb }.push(cell);
+                }
+            }
+            (nw, nb)
+        };
         let row = |t: &mut Table,
                    b: Option<PublishedAgg>,
                    a: Option<PublishedAgg>,
                    d: &crate::whatif::AggDiff,
-                   units: &mut dyn Iterator<Item = (CellId, bool)>|
+                   (nw, nb): (Vec<CellId>, Vec<CellId>)|
          -> DiffCells {
-            // Shown before: public; hidden before: hidden here too.
-            let public = |t: &mut Table, value: f64, shown: bool| {
-                if shown {
-                    t.exempt_cell(value)
-                } else {
-                    let id = t.cell(value);
-                    t.suppress(id);
-                    id
-                }
-            };
-            let total = public(
+            let total = as_published(
                 t,
                 d.total_weight,
                 b.as_ref().is_some_and(|b| b.total.is_some()),
             );
-            let within_before = public(
+            let within_before = as_published(
                 t,
                 d.within_before,
                 b.as_ref().is_some_and(|b| b.within.is_some()),
             );
-            let within_after = t.cell(d.within_after);
-            if a.as_ref().is_some_and(|a| a.within.is_none()) {
-                t.suppress(within_after);
-            }
+            let within_after = if a.as_ref().is_some_and(|a| a.within.is_none()) {
+                t.hidden_cell(d.within_after)
+            } else {
+                t.cell(d.within_after)
+            };
             let newly_within = t.cell(d.newly_within_weight);
             let newly_beyond = t.cell(d.newly_beyond_weight);
             t.relate(
                 &[within_after, newly_beyond],
                 &[within_before, newly_within],
             );
-            let (mut nw, mut nb) = (Vec::new(), Vec::new());
-            for (cell, into_within) in units {
-                if into_within {
-                    nw.push(cell);
-                } else {
-                    nb.push(cell);
-                }
-            }
             t.relate(&[newly_within], &nw);
             t.relate(&[newly_beyond], &nb);
             DiffCells {
@@ -813,19 +816,12 @@ impl DiffProtection {
                 newly_beyond,
             }
         };
-        let changed_units = |keep: &dyn Fn(usize) -> bool| -> Vec<(CellId, bool)> {
-            unit_cells
-                .iter()
-                .filter(|(u, _, way)| way.is_some() && keep(*u))
-                .map(|&(_, cell, way)| (cell, way.unwrap_or(false)))
-                .collect()
-        };
         let overall = row(
             &mut t,
             Some(before.overall(0, &w.before.overall)),
             Some(after.overall(0, &w.after.overall)),
             &w.overall,
-            &mut changed_units(&|_| true).into_iter(),
+            changed_units(&|_| true),
         );
         let communes: Vec<DiffCells> = w
             .communes
@@ -834,10 +830,8 @@ impl DiffProtection {
             .map(|(r, d)| {
                 let b = w.before.communes.get(r).map(|a| before.commune(0, r, a));
                 let a = w.after.communes.get(r).map(|a| after.commune(0, r, a));
-                let key = ix.communes.rows.get(r).map(|row| row.key.as_str());
-                let in_row =
-                    |u: usize| key == Some(d.key.as_str()) && ix.communes.row_of[u] as usize == r;
-                row(&mut t, b, a, d, &mut changed_units(&in_row).into_iter())
+                let in_row = |u: usize| ix.communes.row_of[u] as usize == r;
+                row(&mut t, b, a, d, changed_units(&in_row))
             })
             .collect();
         diff_margins(&mut t, &overall, &communes);
@@ -852,13 +846,8 @@ impl DiffProtection {
                     let a = w.after.groups.get(col).and_then(|g| g.get(r));
                     let b = b.map(|agg| before.group(0, col, r, agg));
                     let a = a.map(|agg| after.group(0, col, r, agg));
-                    let in_row = |u: usize| {
-                        part.is_some_and(|p| {
-                            p.rows.get(r).is_some_and(|row| row.key == d.key)
-                                && p.row_of[u] as usize == r
-                        })
-                    };
-                    row(&mut t, b, a, d, &mut changed_units(&in_row).into_iter())
+                    let in_row = |u: usize| part.is_some_and(|p| p.row_of[u] as usize == r);
+                    row(&mut t, b, a, d, changed_units(&in_row))
                 })
                 .collect();
             diff_margins(&mut t, &overall, &cells);
@@ -972,9 +961,7 @@ fn margins(t: &mut Table, overall: &AggCells, rows: &[AggCells], totals: bool) {
 /// zone (its number of cells and weight).
 fn zone_members(study: &Study, kc: &KindCoverage) -> Option<Vec<Vec<usize>>> {
     let ix = study.unit_index();
-    let selected = |i: u32| {
-        kc.units[i as usize].status != Status::Within && study.units[i as usize].weight > 0.0
-    };
+    let selected = |i: u32| study.in_zone(&kc.units, i);
     let mut out = Vec::with_capacity(kc.zones.len());
     for z in &kc.zones {
         let members: Vec<usize> = z

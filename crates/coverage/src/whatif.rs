@@ -505,13 +505,9 @@ impl Baseline {
                     (Arc::new(c), None)
                 }
             };
-            // The baseline, when "before" is its coverage (the incremental summary starts there).
-            let base_before = base.filter(|b| Arc::ptr_eq(&b.coverage, &before));
-            let untouched = removals.is_empty()
-                && additions.is_empty()
-                && thresholds.minutes(&kind) == before.threshold_min
+            let same_thresholds = thresholds.minutes(&kind) == before.threshold_min
                 && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
-            if untouched {
+            if same_thresholds && removals.is_empty() && additions.is_empty() {
                 out.push(diff_kind(
                     study,
                     kind,
@@ -521,10 +517,10 @@ impl Baseline {
                 ));
                 continue;
             }
-            let same_thresholds = base_before.is_some()
-                && thresholds.minutes(&kind) == before.threshold_min
-                && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
-            let (mut after, junctions_updated) = if same_thresholds {
+            // The baseline, when "before" is its coverage at the scenario's thresholds: the
+            // incremental summary starts there.
+            let incremental = base.filter(|b| same_thresholds && Arc::ptr_eq(&b.coverage, &before));
+            let (mut after, junctions_updated) = if let Some(b) = incremental {
                 // Only the re-timed units can change: the rows and zones without one are kept.
                 let st = self.apply_kind(study, &kind, &removals, &additions);
                 let (th, wait) = (before.threshold_min, before.waiting_threshold_days);
@@ -540,7 +536,6 @@ impl Baseline {
                 let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
-                let b = base_before.expect("a kind of the baseline");
                 let after = study.resummarise(
                     &before,
                     kind_sites,

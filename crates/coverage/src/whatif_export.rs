@@ -223,16 +223,7 @@ pub fn zones_members(study: &Study, w: &WhatIf, after: bool) -> JsonObject {
 
 /// `changed.geojson`: the demand units that change state, with old and new minutes and site.
 pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
-    changed_geojson_of(study, w, |_| true)
-}
-
-/// [`changed_geojson`] of the kinds `keep` accepts.
-pub fn changed_geojson_of(
-    study: &Study,
-    w: &WhatIf,
-    keep: impl Fn(&str) -> bool,
-) -> FeatureCollection {
-    let doc = changed_doc(study, w, keep);
+    let doc = changed_doc(study, w, |_| true);
     let features = doc
         .features
         .iter()
@@ -254,7 +245,7 @@ pub fn changed_geojson_of(
     }
 }
 
-/// [`changed_geojson_of`] as typed features: serialise it (the same JSON, without building it
+/// [`changed_geojson`] of the kinds `keep` accepts, as typed features: serialise it (the same JSON, without building it
 /// as a tree first).
 pub fn changed_doc<'a>(
     study: &'a Study,

@@ -429,41 +429,28 @@ mod tests {
             let p = write(&dir, &name, &text.replace('\n', "\r\n"));
             assert_err(read_sites(&p, Some("mediation")), &name, at, field);
         }
-        // A quoted newline: line numbers are those of the file.
-        let p = write(
-            &dir,
-            "quoted.csv",
-            "id,name,lon,lat\na,\"two\nlines\",3,44\nb,x,3,99\n",
-        );
-        assert_err(
-            read_sites(&p, Some("mediation")),
-            "quoted.csv",
-            "line 4",
-            "lat",
-        );
-        // The same with CRLF line ends, and a byte-order mark before a CRLF header.
-        let p = write(
-            &dir,
-            "quoted-crlf.csv",
-            "id,name,lon,lat\r\na,\"two\r\nlines\",3,44\r\nb,x,3,99\r\n",
-        );
-        assert_err(
-            read_sites(&p, Some("mediation")),
-            "quoted-crlf.csv",
-            "line 4",
-            "lat",
-        );
-        let p = write(
-            &dir,
-            "bom-crlf.csv",
-            "\u{feff}id,lon,lat\r\na,3,44\r\nb,3,44\r\nc,east,44\r\n",
-        );
-        assert_err(
-            read_sites(&p, Some("mediation")),
-            "bom-crlf.csv",
-            "line 4",
-            "lon",
-        );
+        // Line numbers are those of the file: with a quoted newline, with CRLF line ends, and
+        // with a byte-order mark before a CRLF header.
+        for (name, text, field) in [
+            (
+                "quoted.csv",
+                "id,name,lon,lat\na,\"two\nlines\",3,44\nb,x,3,99\n",
+                "lat",
+            ),
+            (
+                "quoted-crlf.csv",
+                "id,name,lon,lat\r\na,\"two\r\nlines\",3,44\r\nb,x,3,99\r\n",
+                "lat",
+            ),
+            (
+                "bom-crlf.csv",
+                "\u{feff}id,lon,lat\r\na,3,44\r\nb,3,44\r\nc,east,44\r\n",
+                "lon",
+            ),
+        ] {
+            let p = write(&dir, name, text);
+            assert_err(read_sites(&p, Some("mediation")), name, "line 4", field);
+        }
     }
 
     #[test]

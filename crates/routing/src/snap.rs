@@ -190,11 +190,6 @@ impl SnapIndex {
         self.len() == 0
     }
 
-    /// Bytes held by the index.
-    pub fn heap_bytes(&self) -> usize {
-        4 * (self.cell_start.len() + self.entries.len() + self.link_first.len())
-    }
-
     /// (link, segment within the link) of segment number `s`.
     fn segment(&self, s: u32) -> (u32, u32) {
         let l = self.link_first.partition_point(|&f| f <= s) - 1;
@@ -209,7 +204,7 @@ impl SnapIndex {
     /// Snaps a WGS84 point to the nearest position on a link within `max_m` metres.
     /// Ties go to the lower link then segment number.
     pub fn snap(&self, graph: &Graph, lon: f64, lat: f64, max_m: f64) -> Result<Snap, Unsnapped> {
-        if self.is_empty() || self.nx == 0 {
+        if self.is_empty() {
             return Err(Unsnapped {
                 nearest_m: None,
                 max_m,

@@ -12,12 +12,11 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use zb_coverage::export::{Exports, sites_geojson, to_bytes, zone_feature};
 use zb_coverage::recommend::{
-    Candidate, MAX_THRESHOLD_MIN, MIN_THRESHOLD_MIN, candidates_from_mairies,
+    Candidate, MAX_THRESHOLD_MIN, MIN_THRESHOLD_MIN, candidates_from_mairies, snap_candidates,
 };
 use zb_coverage::scenario::Scenario;
-use zb_coverage::secrecy::Protection;
 use zb_coverage::secrecy::{is_small, round_count, round_to};
-use zb_coverage::whatif::{Baseline, Before};
+use zb_coverage::whatif::{Baseline, Before, KindBase};
 use zb_coverage::whatif_export::{changed_doc, diff_doc, zones_members};
 use zb_coverage::{Coverage, CoverageError, ScenarioStore, Study};
 
@@ -134,7 +133,7 @@ struct Inner {
     baseline: Baseline,
     /// Per kind, the zones blanches of the baseline (what a what-if leaving the kind alone
     /// gives after), each feature serialised.
-    baseline_zones: HashMap<String, KindZones>,
+    baseline_zones: HashMap<String, Vec<Vec<u8>>>,
     /// The largest what-if answer so far, plus an eighth (bytes).
     whatif_size_hint: AtomicUsize,
     kinds: Vec<String>,
@@ -167,18 +166,18 @@ impl AppState {
         let baseline_zones = baseline
             .kinds
             .iter()
-            .map(|(k, b)| (k.clone(), KindZones::new(&b.protection, &b.coverage)))
+            .map(|(k, b)| {
+                let features = (0..b.coverage.zones.len())
+                    .map(|z| feature_bytes(&zone_feature(&b.protection, 0, &b.coverage, z)))
+                    .collect();
+                (k.clone(), features)
+            })
             .collect();
         let kinds = study.kinds();
         let candidates = candidates_from_mairies(&study);
-        let on_network = candidates
+        let on_network = snap_candidates(&study, &candidates)
             .iter()
-            .filter(|c| {
-                study
-                    .index
-                    .snap(&study.graph, c.lon, c.lat, study.max_snap_m)
-                    .is_ok()
-            })
+            .filter(|s| s.is_ok())
             .count();
         let territory = json_bytes(&territory_json(&study, on_network));
         let all_sites = sites_geojson(&study);
@@ -258,15 +257,17 @@ impl AppState {
         };
         for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
             // Compared with the baseline's coverage (the study's), whatever "before" is.
-            let base_cov = self.0.baseline.kinds.get(&k.kind).map(|b| &b.coverage);
-            let base = self.0.baseline_zones.get(&k.kind);
-            let same_threshold = base_cov.is_some_and(|c| c.threshold_min == k.after.threshold_min);
-            let same = base_cov.is_some_and(|c| {
-                Arc::ptr_eq(&k.after, c) || (same_threshold && k.after.units == c.units)
+            let base = self.0.baseline.kinds.get(&k.kind);
+            let features = self.0.baseline_zones.get(&k.kind);
+            let same_threshold =
+                base.is_some_and(|b| b.coverage.threshold_min == k.after.threshold_min);
+            let same = base.is_some_and(|b| {
+                Arc::ptr_eq(&k.after, &b.coverage)
+                    || (same_threshold && k.after.units == b.coverage.units)
             });
-            match base {
-                Some(base) if same => {
-                    for f in &base.features {
+            match (base, features) {
+                (Some(_), Some(features)) if same => {
+                    for f in features {
                         put(&mut out, f);
                     }
                 }
@@ -276,16 +277,18 @@ impl AppState {
                     // from the baseline's bytes.
                     let protection = &k.secrecy(study).after;
                     for (z, zone) in k.after.zones.iter().enumerate() {
-                        let published = protection.zone(0, z);
-                        match base
-                            .filter(|_| same_threshold)
-                            .and_then(|b| b.same_zone(zone, published))
-                        {
+                        let kept =
+                            base.zip(features)
+                                .filter(|_| same_threshold)
+                                .and_then(|(b, f)| {
+                                    let bz = baseline_zone(b, zone, protection.zone(0, z))?;
+                                    Some(&f[bz][..])
+                                });
+                        match kept {
                             Some(bytes) => put(&mut out, bytes),
                             None => put(
                                 &mut out,
-                                &serde_json::to_vec(&zone_feature(protection, 0, &k.after, z))
-                                    .expect("features serialise to JSON"),
+                                &feature_bytes(&zone_feature(protection, 0, &k.after, z)),
                             ),
                         }
                     }
@@ -489,54 +492,24 @@ fn write_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
     serde_json::to_writer(out, v).expect("API documents serialise to JSON");
 }
 
-/// A zone's published (weight, unreachable weight): `None` when suppressed.
-type Published = (Option<f64>, Option<f64>);
-
-/// One kind's zones blanches in the baseline, each feature serialised, with what tells whether
-/// a zone after a scenario is the same feature.
-struct KindZones {
-    features: Vec<Vec<u8>>,
-    /// Per zone: its cells and its published (weight, unreachable weight).
-    zones: Vec<(Vec<u32>, Published)>,
-    /// Zone by its first cell.
-    by_first_cell: HashMap<u32, usize>,
+/// One feature as JSON.
+fn feature_bytes(f: &geojson::Feature) -> Vec<u8> {
+    serde_json::to_vec(f).expect("features serialise to JSON")
 }
 
-impl KindZones {
-    /// `protection`: [`Protection::of_kinds`] of `kc` alone.
-    fn new(protection: &Protection, kc: &zb_coverage::KindCoverage) -> KindZones {
-        let features = (0..kc.zones.len())
-            .map(|z| {
-                serde_json::to_vec(&zone_feature(protection, 0, kc, z))
-                    .expect("features serialise to JSON")
-            })
-            .collect();
-        let zones = kc
-            .zones
-            .iter()
-            .enumerate()
-            .map(|(z, zone)| (zone.cell_ids.clone(), protection.zone(0, z)))
-            .collect();
-        let by_first_cell = kc
-            .zones
-            .iter()
-            .enumerate()
-            .filter_map(|(z, zone)| Some((*zone.cell_ids.first()?, z)))
-            .collect();
-        KindZones {
-            features,
-            zones,
-            by_first_cell,
-        }
-    }
-
-    /// The baseline's bytes of `zone` (of the same kind and threshold) when it has the same
-    /// cells, hence the same geometry and figures, and is published the same.
-    fn same_zone(&self, zone: &zb_coverage::Zone, published: Published) -> Option<&[u8]> {
-        let z = *self.by_first_cell.get(zone.cell_ids.first()?)?;
-        let (cells, p) = &self.zones[z];
-        (*cells == zone.cell_ids && *p == published).then(|| &self.features[z][..])
-    }
+/// The baseline zone (of the same kind and threshold) that is `zone`: made of the same cells,
+/// hence of the same geometry and figures, and published alike (`published`).
+fn baseline_zone(
+    base: &KindBase,
+    zone: &zb_coverage::Zone,
+    published: (Option<f64>, Option<f64>),
+) -> Option<usize> {
+    let z = *base
+        .zone_layout
+        .zone_of_cell
+        .get(*zone.cell_ids.first()? as usize)? as usize;
+    let bz = base.coverage.zones.get(z)?;
+    (bz.cell_ids == zone.cell_ids && base.protection.zone(0, z) == published).then_some(z)
 }
 
 pub(crate) fn json_bytes(v: &impl serde::Serialize) -> Bytes {

@@ -41,7 +41,7 @@ const api = async (p, init) => {
 };
 
 test('map page in headless Chromium', async (t) => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup`);
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup test`);
   fs.mkdirSync(artifactDir, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'zb-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -52,12 +52,29 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_anonymous_writes: bool,
     /// The scenario database.
-    #[arg(long, default_value = DEFAULT_DB)]
+    #[arg(long, default_value_os_t = default_db())]
     pub db: PathBuf,
 }
 
-/// The default scenario database, in the current directory.
-pub const DEFAULT_DB: &str = "zoneblanche-scenarios.sqlite";
+/// The default scenario database, in the user's data directory (XDG base directories):
+/// `$XDG_DATA_HOME/zoneblanche/scenarios.sqlite`, else `$HOME/.local/share/zoneblanche/
+/// scenarios.sqlite`, else `zoneblanche-scenarios.sqlite` in the current directory when
+/// neither variable holds an absolute path.
+pub fn default_db() -> PathBuf {
+    zb_territory::demo::xdg_dir("XDG_DATA_HOME", ".local/share").map_or_else(
+        || PathBuf::from("zoneblanche-scenarios.sqlite"),
+        |d| d.join("scenarios.sqlite"),
+    )
+}
+
+/// Opens (creating it and its folder when missing) the scenario database at `path`.
+pub fn open_store(path: &std::path::Path) -> anyhow::Result<zb_coverage::ScenarioStore> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot create the folder: {e}", dir.display()))?;
+    }
+    Ok(zb_coverage::ScenarioStore::open(path)?)
+}
 
 #[derive(Debug, Args)]
 pub struct WhatifArgs {
@@ -88,7 +105,7 @@ pub struct WhatifArgs {
     #[arg(long)]
     pub save: bool,
     /// The scenario database.
-    #[arg(long, default_value = DEFAULT_DB)]
+    #[arg(long, default_value_os_t = default_db())]
     pub db: PathBuf,
 }
 
@@ -140,7 +157,7 @@ pub struct ScenariosArgs {
     #[command(subcommand)]
     pub action: ScenariosAction,
     /// The scenario database.
-    #[arg(long, global = true, default_value = DEFAULT_DB)]
+    #[arg(long, global = true, default_value_os_t = default_db())]
     pub db: PathBuf,
 }
 

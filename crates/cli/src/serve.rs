@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use zb_coverage::ScenarioStore;
 use zb_server::{AppState, Options};
 
 use crate::args::ServeArgs;
@@ -67,7 +66,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let mut stages = Stages::default();
     let path = crate::demo::study_path(a.study.as_deref(), a.study.is_none())?;
     let study = crate::demo::load_study(&path, &mut stages)?;
-    let store = ScenarioStore::open(&a.db)?;
+    let store = crate::args::open_store(&a.db)?;
     let options = Options {
         token: checked.token,
         store: Some(store),

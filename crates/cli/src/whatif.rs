@@ -36,7 +36,7 @@ fn report(w: &WhatIf) {
 }
 
 fn save(db: &Path, study: &Study, w: &WhatIf, study_path: &Path) -> anyhow::Result<()> {
-    let mut store = ScenarioStore::open(db)?;
+    let mut store = crate::args::open_store(db)?;
     let summary = diff_json(study, w);
     let provenance = serde_json::to_value(&study.provenance)?;
     let name = w.scenario.name.clone();

@@ -52,9 +52,12 @@ struct Server {
 }
 
 /// Starts `zoneblanche serve ARGS --bind 127.0.0.1:0` and waits until it says where it listens.
-fn start(args: &[&str], envs: &[(&str, &std::path::Path)]) -> Server {
+fn start(args: &[&str], envs: &[(&str, &std::path::Path)], cwd: &std::path::Path) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoneblanche"));
-    cmd.arg("serve").args(args).args(["--bind", "127.0.0.1:0"]);
+    cmd.arg("serve")
+        .args(args)
+        .args(["--bind", "127.0.0.1:0"])
+        .current_dir(cwd);
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -121,7 +124,11 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     let study = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/monaco/study.toml");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scenarios.sqlite");
-    let server = start(&["--study", study, "--db", db.to_str().unwrap()], &[]);
+    let server = start(
+        &["--study", study, "--db", db.to_str().unwrap()],
+        &[],
+        dir.path(),
+    );
     let port = server.port;
     let res = http(
         port,
@@ -146,15 +153,19 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
 }
 
 /// The demo smoke test: with no study, `serve` serves the embedded synthetic Lozère demo, with
-/// no shared data and no checkout needed.
+/// no shared data and no checkout needed. With no `--db`, the scenario database goes to the
+/// user's data directory (`$XDG_DATA_HOME/zoneblanche/`), not the current folder.
 #[test]
 fn serve_without_a_study_serves_the_synthetic_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("scenarios.sqlite");
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
     let cache = dir.path().join("cache");
+    let data = dir.path().join("data");
     let server = start(
-        &["--db", db.to_str().unwrap()],
-        &[("XDG_CACHE_HOME", &cache)],
+        &[],
+        &[("XDG_CACHE_HOME", &cache), ("XDG_DATA_HOME", &data)],
+        &cwd,
     );
     let res = http(
         server.port,
@@ -178,4 +189,13 @@ fn serve_without_a_study_serves_the_synthetic_demo() {
     );
     let err = stop(server);
     assert!(err.contains("demo:"), "{err}");
+    assert!(
+        data.join("zoneblanche/scenarios.sqlite").is_file(),
+        "no scenario database in $XDG_DATA_HOME/zoneblanche: {err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "serve wrote into the current folder"
+    );
 }

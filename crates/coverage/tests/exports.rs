@@ -35,7 +35,7 @@ fn ogrinfo(path: &Path) -> String {
         Ok(o) => o,
         Err(e) => panic!(
             "ogrinfo (GDAL) is required to check the GeoJSON exports and could not be run ({e}): \
-             apt-get install gdal-bin (scripts/setup installs it)"
+             apt-get install gdal-bin (scripts/setup test installs it)"
         ),
     };
     let text = String::from_utf8_lossy(&out.stdout).into_owned();

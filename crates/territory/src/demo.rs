@@ -45,21 +45,24 @@ pub fn folder_name() -> String {
     format!("demo-{}-{:08x}", env!("CARGO_PKG_VERSION"), h.finalize())
 }
 
-/// The cache folder: `$XDG_CACHE_HOME/zoneblanche`, else `$HOME/.cache/zoneblanche`, else
-/// `zoneblanche-cache` in the system's temporary folder.
-pub fn cache_root() -> PathBuf {
+/// A per-user folder of the XDG base directories: `$<xdg_var>/zoneblanche`, else
+/// `$HOME/<home_rel>/zoneblanche`; `None` when neither variable holds an absolute path.
+pub fn xdg_dir(xdg_var: &str, home_rel: &str) -> Option<PathBuf> {
     let absolute = |var: &str| {
         std::env::var_os(var)
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
     };
-    if let Some(x) = absolute("XDG_CACHE_HOME") {
-        return x.join("zoneblanche");
-    }
-    if let Some(h) = absolute("HOME") {
-        return h.join(".cache").join("zoneblanche");
-    }
-    std::env::temp_dir().join("zoneblanche-cache")
+    absolute(xdg_var)
+        .map(|x| x.join("zoneblanche"))
+        .or_else(|| absolute("HOME").map(|h| h.join(home_rel).join("zoneblanche")))
+}
+
+/// The cache folder: `$XDG_CACHE_HOME/zoneblanche`, else `$HOME/.cache/zoneblanche`, else
+/// `zoneblanche-cache` in the system's temporary folder.
+pub fn cache_root() -> PathBuf {
+    xdg_dir("XDG_CACHE_HOME", ".cache")
+        .unwrap_or_else(|| std::env::temp_dir().join("zoneblanche-cache"))
 }
 
 /// The demo's study file, written out under [`cache_root`] on first use.

@@ -211,9 +211,10 @@ pub struct ImportArgs {
     /// The graph file to write.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// A car profile TOML file (default: the built-in car profile).
-    #[arg(long)]
-    pub profile: Option<PathBuf>,
+    /// The car profile: a built-in one, `car` (the default, modelled on OSRM's car.lua) or
+    /// `simple` (legal speeds, no ferry), or a TOML file extending one of them.
+    #[arg(long, value_name = "car|simple|FILE.toml")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -224,9 +225,11 @@ pub struct NetworkArgs {
     /// Road network from a graph cache written by `zoneblanche import`.
     #[arg(long)]
     pub graph: Option<PathBuf>,
-    /// A car profile TOML file (with --pbf; a graph file keeps the profile it was built with).
-    #[arg(long, conflicts_with = "graph")]
-    pub profile: Option<PathBuf>,
+    /// The car profile, with --pbf (a graph file keeps the profile it was built with): a
+    /// built-in one, `car` (the default, modelled on OSRM's car.lua) or `simple` (legal speeds,
+    /// no ferry), or a TOML file extending one of them.
+    #[arg(long, conflicts_with = "graph", value_name = "car|simple|FILE.toml")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -34,9 +34,9 @@ impl Stages {
     }
 }
 
-fn load_profile(path: Option<&Path>) -> anyhow::Result<Profile> {
-    Ok(match path {
-        Some(p) => Profile::from_toml_file(p)?,
+fn load_profile(arg: Option<&str>) -> anyhow::Result<Profile> {
+    Ok(match arg {
+        Some(a) => Profile::from_arg(a)?,
         None => Profile::default(),
     })
 }

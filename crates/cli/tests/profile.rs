@@ -73,14 +73,14 @@ fn slower_profile_gives_larger_times() {
 
 #[test]
 fn profile_without_routable_roads_is_an_error() {
-    // A profile whose only highway value is not in the extract: no road to route on.
+    // A simple profile whose only highway value is not in the extract: no road to route on.
     let Some(pbf) = data(MONACO) else { return };
     let s = Scratch::new();
     let sites = s.file("sites.csv", SITES);
     let demand = s.file("demand.csv", DEMAND);
     let only = s.file(
         "only-bogus.toml",
-        "name = \"synthetic-nothing\"\n[speeds]\nno_such_highway = 50.0\n",
+        "base = \"simple\"\nname = \"synthetic-nothing\"\n[speeds]\nno_such_highway = 50.0\n",
     );
     let run = times(
         "--pbf",

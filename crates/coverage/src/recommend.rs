@@ -32,7 +32,9 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use zb_routing::{Direction, Graph, Scratch, SiteSeeds, Snap, Unsnapped, point_time};
+use zb_routing::{
+    BACKWARD, Direction, FORWARD, Graph, Scratch, SiteSeeds, Snap, Unsnapped, point_time,
+};
 
 use crate::{CoverageError, Study};
 
@@ -750,11 +752,17 @@ fn probe_bounds(study: &Study, snaps: &[Snap], probes: &[u32], cur: &[f64]) -> V
     let limit = worst
         .is_finite()
         .then(|| (worst + PROBE_SLACK_MS).ceil().min(f64::from(u32::MAX - 1)) as u32);
+    // A point's link ends and the times between them and the point, the shorter of the two
+    // directions' (a lower bound whatever the direction driven).
     let ends = |snap: &Snap| {
         let (u, v) = graph.link_ends(snap.link);
-        let a = graph.link_offset_ms(snap.link, snap.offset_m);
-        let rest = (f64::from(graph.link_time_ms(snap.link)) - a).max(0.0);
-        (u, a, v, rest)
+        let f = zb_routing::fraction(graph, snap);
+        let (fwd, bwd) = (
+            f64::from(graph.link_time_ms(snap.link, FORWARD)),
+            f64::from(graph.link_time_ms(snap.link, BACKWARD)),
+        );
+        let fast = fwd.min(bwd);
+        (u, f * fast, v, (1.0 - f) * fast)
     };
     let per_probe: Vec<Vec<f64>> = probes
         .par_iter()

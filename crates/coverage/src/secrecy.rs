@@ -389,7 +389,14 @@ impl Table {
             } else {
                 false
             };
-            if one_sided {
+            // The group's sum is recomputed from the relation's known counts: when each of them
+            // follows from the exempt (public) counts alone, so does the sum, and no suppression
+            // can hide it; publishing adds nothing to what is public.
+            let from_public = r
+                .cells
+                .iter()
+                .all(|&c| !closure.known[c as usize] || public[c as usize]);
+            if one_sided && !from_public {
                 out.insert(ri as u32);
             }
         }

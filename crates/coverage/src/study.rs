@@ -103,13 +103,21 @@ impl Study {
 
         let graph = if let Some(pbf) = &file.network.pbf {
             let pbf = resolve(pbf);
-            let profile = match &file.network.profile {
-                Some(p) => {
+            // `car` and `simple` name the built-in profiles; anything else is a TOML file.
+            let builtin = file
+                .network
+                .profile
+                .as_deref()
+                .and_then(|p| p.to_str())
+                .and_then(Profile::builtin);
+            let profile = match (&file.network.profile, builtin) {
+                (_, Some(b)) => b,
+                (Some(p), None) => {
                     let p = resolve(p);
                     inputs.push(InputFile::new("profile", &p, sha256_file(&p)?));
                     Profile::from_toml_file(&p)?
                 }
-                None => Profile::default(),
+                (None, None) => Profile::default(),
             };
             let raw = import_pbf(&pbf, &profile, progress)?;
             inputs.push(InputFile::new("network", &pbf, sha256_file(&pbf)?));

@@ -63,7 +63,10 @@ fn mairies_of_the_monaco_communes() {
     let mut cum = r.base_within_weight;
     for (n, p) in r.picks.iter().enumerate() {
         assert_eq!(p.rank, n + 1);
-        assert!(p.gain_weight > 0.0);
+        // The first town hall brings homes within reach; at the car profile's speeds the
+        // second reaches none of those still beyond (a zero gain, still ranked).
+        assert!(p.gain_weight > 0.0 || n > 0, "{r:?}");
+        assert!(p.gain_weight >= 0.0, "{r:?}");
         cum += p.gain_weight;
         assert!((p.cumulative_within_weight - cum).abs() < 1e-6);
         assert!((p.cumulative_within_share - cum / r.total_weight).abs() < 1e-12);

@@ -15,7 +15,7 @@ use crate::graph::{BACKWARD, FORWARD, Graph, GraphStats};
 
 const MAGIC: &[u8; 8] = b"ZBGRAPH\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Writes the graph to `path` atomically (a temporary file in the same folder, then a rename).
@@ -191,6 +191,7 @@ fn encode(g: &Graph) -> Vec<u8> {
     w.u32s(&g.link_u);
     w.u32s(&g.link_v);
     w.u32s(&g.link_time_ms);
+    w.u32s(&g.link_back_ms);
     w.0.extend_from_slice(&g.link_flags);
     w.0.extend_from_slice(&g.link_class);
     w.u32s(&g.shape_start);
@@ -301,6 +302,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
     let link_u = r.u32s(n_l, "link starts")?;
     let link_v = r.u32s(n_l, "link ends")?;
     let link_time_ms = r.u32s(n_l, "link times")?;
+    let link_back_ms = r.u32s(n_l, "link times backward")?;
     let link_flags = r.take(n_l, "link directions")?.to_vec();
     let link_class = r.take(n_l, "link classes")?.to_vec();
     let shape_start = r.u32s(n_l + 1, "shape offsets")?;
@@ -350,6 +352,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         link_u,
         link_v,
         link_time_ms,
+        link_back_ms,
         link_flags,
         link_class,
         shape_start,

@@ -49,6 +49,32 @@ pub fn coord_dist_m(a: Coord, b: Coord) -> f64 {
     haversine_m(a.lon(), a.lat(), b.lon(), b.lat())
 }
 
+/// OSRM's segment length: WGS84 "cheap ruler" metres, with coordinates at OSRM's 1e-6 degree
+/// and the ruler of the 0.05° latitude band holding the two points' mean latitude
+/// (osrm-backend `coordinate_calculation::greatCircleDistance`). The `car` profile's times use
+/// it, so that a segment's duration is OSRM's to the rounding.
+pub fn osrm_segment_m(a: Coord, b: Coord) -> f64 {
+    const RE_KM: f64 = 6378.137;
+    const FE: f64 = 1.0 / 298.257223563;
+    const E2: f64 = FE * (2.0 - FE);
+    let e6 = |v: i32| (f64::from(v) / 10.0).round() as i64;
+    let (lat1, lat2) = (e6(a.lat_e7), e6(b.lat_e7));
+    let mean = (lat1 + lat2) / 2;
+    let bin = ((mean.abs() - 1).max(0) / 50_000) as f64;
+    let ruler_lat = 50_000.0 * (bin + 0.5) / 1e6;
+    let rad = std::f64::consts::PI / 180.0;
+    let mul = rad * RE_KM * 1000.0;
+    let coslat = (ruler_lat * rad).cos();
+    let w2 = 1.0 / (1.0 - E2 * (1.0 - coslat * coslat));
+    let w = w2.sqrt();
+    let (kx, ky) = (mul * w * coslat, mul * w * w2 * (1.0 - E2));
+    let dlon = (e6(a.lon_e7) - e6(b.lon_e7)) as f64 / 1e6;
+    let dlon = dlon - 360.0 * (dlon / 360.0).round();
+    let dx = dlon * kx;
+    let dy = (lat1 - lat2) as f64 / 1e6 * ky;
+    (dx * dx + dy * dy).sqrt()
+}
+
 /// Whether a lon/lat pair is a usable WGS84 position.
 pub fn valid_lon_lat(lon: f64, lat: f64) -> bool {
     lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
@@ -57,6 +83,20 @@ pub fn valid_lon_lat(lon: f64, lat: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn osrm_segment_length_is_close_to_haversine_and_symmetric() {
+        // 1 km north-east in Andorra: the ellipsoid's ruler differs from the sphere by < 0.5 %.
+        let a = Coord::from_deg(1.5218, 42.5063);
+        let b = Coord::from_deg(1.5308, 42.5128);
+        let (r, h) = (osrm_segment_m(a, b), coord_dist_m(a, b));
+        assert!((r - h).abs() / h < 0.005, "{r} vs {h}");
+        assert_eq!(osrm_segment_m(a, b), osrm_segment_m(b, a));
+        assert_eq!(osrm_segment_m(a, a), 0.0);
+        // A degree of latitude at 45°: 111,132 m on WGS84.
+        let m = osrm_segment_m(Coord::from_deg(3.0, 44.5), Coord::from_deg(3.0, 45.5));
+        assert!((m - 111_132.0).abs() < 60.0, "{m}");
+    }
 
     #[test]
     fn haversine_known_values() {

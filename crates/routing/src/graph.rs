@@ -7,7 +7,7 @@
 //! OSM ways, so it has one speed. Only the largest strongly connected component is kept; what was
 //! left out is counted in [`GraphStats`].
 
-use crate::geom::{Coord, coord_dist_m};
+use crate::geom::{Coord, coord_dist_m, osrm_segment_m};
 use crate::import::{MISSING, RawNetwork};
 
 /// Link may be driven from `u` to `v`.
@@ -69,7 +69,10 @@ pub struct Graph {
     pub(crate) vertex_coord: Vec<Coord>,
     pub(crate) link_u: Vec<u32>,
     pub(crate) link_v: Vec<u32>,
+    /// Time to drive the link from `u` to `v`, and from `v` to `u` (the two differ where the
+    /// way's speed depends on the direction, `maxspeed:forward`…).
     pub(crate) link_time_ms: Vec<u32>,
+    pub(crate) link_back_ms: Vec<u32>,
     pub(crate) link_flags: Vec<u8>,
     pub(crate) link_class: Vec<u8>,
     /// Shape points of link `l` are `shape_start[l]..shape_start[l + 1]`.
@@ -97,6 +100,7 @@ struct Link {
     u: u32,
     v: u32,
     time_ms: u32,
+    back_ms: u32,
     flags: u8,
     class: u8,
     shape: Vec<u32>,
@@ -157,6 +161,44 @@ impl Graph {
             let w = &raw.ways[*wi];
             let flags =
                 (if w.forward { FORWARD } else { 0 }) | (if w.backward { BACKWARD } else { 0 });
+            // A whole-way duration is spread evenly over the way's segments (as OSRM does).
+            let way_segments = raw.way_node_slice(w).len().saturating_sub(1).max(1);
+            let link_times = |shape: &[u32], len_m: f64| -> (u32, u32) {
+                let segments = shape.len() - 1;
+                match (w.duration_s, raw.osrm_segments) {
+                    (Some(d), true) => {
+                        let ds = ((d / way_segments as f64) * 10.0).round().max(1.0) as u32;
+                        let t = ds.saturating_mul(segments as u32).saturating_mul(100);
+                        (t, t)
+                    }
+                    (Some(d), false) => {
+                        let t = (d * 1000.0 * segments as f64 / way_segments as f64).round() as u32;
+                        (t, t)
+                    }
+                    (None, true) => {
+                        // Per OSM segment: OSRM's length, 0.1 s each, at least 0.1 s.
+                        let mut f = 0u32;
+                        let mut b = 0u32;
+                        for s in shape.windows(2) {
+                            let m = osrm_segment_m(
+                                raw.node_coords[s[0] as usize],
+                                raw.node_coords[s[1] as usize],
+                            );
+                            let ds = |kmh: f64| -> u32 {
+                                if kmh > 0.0 {
+                                    (m / (kmh / 3.6) * 10.0).round().max(1.0) as u32
+                                } else {
+                                    u32::MAX / 4
+                                }
+                            };
+                            f = f.saturating_add(ds(w.speed_kmh));
+                            b = b.saturating_add(ds(w.backward_kmh));
+                        }
+                        (f.saturating_mul(100), b.saturating_mul(100))
+                    }
+                    (None, false) => (time_ms(len_m, w.speed_kmh), time_ms(len_m, w.backward_kmh)),
+                }
+            };
             let mut start = 0;
             for i in 1..p.len() {
                 if vertex_of[p[i] as usize] != u32::MAX {
@@ -171,10 +213,12 @@ impl Graph {
                         );
                         cum.push(acc);
                     }
+                    let (time_ms, back_ms) = link_times(&shape, acc);
                     links.push(Link {
                         u: vertex_of[p[start] as usize],
                         v: vertex_of[p[i] as usize],
-                        time_ms: time_ms(acc, w.speed_kmh),
+                        time_ms,
+                        back_ms,
                         flags,
                         class: w.class,
                         shape,
@@ -227,6 +271,7 @@ impl Graph {
             link_u: Vec::new(),
             link_v: Vec::new(),
             link_time_ms: Vec::new(),
+            link_back_ms: Vec::new(),
             link_flags: Vec::new(),
             link_class: Vec::new(),
             shape_start: vec![0],
@@ -249,6 +294,7 @@ impl Graph {
             g.link_u.push(u);
             g.link_v.push(v);
             g.link_time_ms.push(l.time_ms);
+            g.link_back_ms.push(l.back_ms);
             g.link_flags.push(l.flags);
             g.link_class.push(l.class);
             g.shape_coord
@@ -282,12 +328,12 @@ impl Graph {
         let mut bwd_first = vec![0u32; n + 1];
         let each_arc = |g: &Graph, f: &mut dyn FnMut(u32, u32, u32)| {
             for l in 0..g.link_u.len() {
-                let (u, v, t) = (g.link_u[l], g.link_v[l], g.link_time_ms[l]);
+                let (u, v) = (g.link_u[l], g.link_v[l]);
                 if g.link_flags[l] & FORWARD != 0 {
-                    f(u, v, t);
+                    f(u, v, g.link_time_ms[l]);
                 }
                 if g.link_flags[l] & BACKWARD != 0 {
-                    f(v, u, t);
+                    f(v, u, g.link_back_ms[l]);
                 }
             }
         };
@@ -362,8 +408,14 @@ impl Graph {
     pub fn link_ends(&self, l: u32) -> (u32, u32) {
         (self.link_u[l as usize], self.link_v[l as usize])
     }
-    pub fn link_time_ms(&self, l: u32) -> u32 {
-        self.link_time_ms[l as usize]
+    /// Time in ms to drive link `l` in direction `dir` ([`FORWARD`]: from `u` to `v`, else from
+    /// `v` to `u`).
+    pub fn link_time_ms(&self, l: u32, dir: u8) -> u32 {
+        if dir == FORWARD {
+            self.link_time_ms[l as usize]
+        } else {
+            self.link_back_ms[l as usize]
+        }
     }
     /// [`FORWARD`] and/or [`BACKWARD`].
     pub fn link_flags(&self, l: u32) -> u8 {
@@ -385,20 +437,22 @@ impl Graph {
     fn shape_range(&self, l: u32) -> std::ops::Range<usize> {
         self.shape_start[l as usize] as usize..self.shape_start[l as usize + 1] as usize
     }
-    /// Time in ms (fractional) from the link start to `offset_m` metres along it.
-    pub fn link_offset_ms(&self, l: u32, offset_m: f64) -> f64 {
+    /// Time in ms (fractional) to drive the first `offset_m` metres of the link (from `u`), at
+    /// the link's speed in direction `dir`: the way from `u` is the forward time of that part,
+    /// the way back to `u` its backward time.
+    pub fn link_offset_ms(&self, l: u32, offset_m: f64, dir: u8) -> f64 {
         let len = self.link_length_m(l);
         if len <= 0.0 {
             0.0
         } else {
-            f64::from(self.link_time_ms(l)) * (offset_m / len).clamp(0.0, 1.0)
+            f64::from(self.link_time_ms(l, dir)) * (offset_m / len).clamp(0.0, 1.0)
         }
     }
     /// Bytes held by the graph's arrays (not counting the snapping index).
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         self.vertex_coord.len() * size_of::<Coord>()
-            + self.link_u.len() * (4 + 4 + 4 + 1 + 1 + 4)
+            + self.link_u.len() * (4 + 4 + 4 + 4 + 1 + 1 + 4)
             + self.shape_coord.len() * (size_of::<Coord>() + 4)
             + (self.fwd.len() + self.bwd.len()) * size_of::<Arc>()
             + (self.fwd_first.len() + self.bwd_first.len()) * 4

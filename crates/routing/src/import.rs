@@ -14,7 +14,7 @@ use osmpbf::{BlobDecode, BlobReader, BlobType, ByteOffset};
 use rayon::prelude::*;
 
 use crate::geom::Coord;
-use crate::profile::Profile;
+use crate::profile::{Profile, WayRule};
 use crate::{Progress, RoutingError};
 
 /// Marks a node a way references but the file does not hold.
@@ -29,9 +29,15 @@ pub struct RawWay {
     pub osm_id: i64,
     /// Index into [`Profile::classes`].
     pub class: u8,
+    /// km/h in the way's node order (meaningful when `forward`).
     pub speed_kmh: f64,
+    /// km/h against the node order (meaningful when `backward`).
+    pub backward_kmh: f64,
     pub forward: bool,
     pub backward: bool,
+    /// The whole way's time in seconds (a ferry's `duration`), spread evenly over its segments.
+    pub duration_s: Option<f64>,
+    pub ferry: bool,
     /// Range into [`RawNetwork::way_nodes`].
     pub nodes_start: u32,
     pub nodes_end: u32,
@@ -51,6 +57,9 @@ pub struct RawNetwork {
     /// `highway` values of the profile, indexed by [`RawWay::class`].
     pub classes: Vec<String>,
     pub profile_name: String,
+    /// Times summed per OSM segment as OSRM does (cheap-ruler length, 0.1 s each, at least
+    /// 0.1 s) rather than per link from the haversine length to the millisecond.
+    pub osrm_segments: bool,
     /// Ways in the file (any kind) and the car ways kept.
     pub ways_in_file: u64,
     /// Referenced nodes the file does not hold.
@@ -65,10 +74,7 @@ impl RawNetwork {
 
 struct WayRec {
     osm_id: i64,
-    class: u8,
-    speed_kmh: f64,
-    forward: bool,
-    backward: bool,
+    rule: WayRule,
     refs: Vec<i64>,
 }
 
@@ -212,10 +218,7 @@ pub fn import_pbf(
                     if refs.len() >= 2 {
                         ways.push(WayRec {
                             osm_id: way.id(),
-                            class: r.class,
-                            speed_kmh: r.speed_kmh,
-                            forward: r.forward,
-                            backward: r.backward,
+                            rule: r,
                             refs,
                         });
                     }
@@ -275,12 +278,18 @@ pub fn import_pbf(
                 .iter()
                 .map(|id| node_ids.binary_search(id).expect("every ref was collected") as u32),
         );
+        let r = w.rule;
         ways.push(RawWay {
             osm_id: w.osm_id,
-            class: w.class,
-            speed_kmh: w.speed_kmh,
-            forward: w.forward,
-            backward: w.backward,
+            class: r.class,
+            // A one-way's other direction keeps the speed it has (never read by the graph, which
+            // goes by the directions; the routing tests' oracles use it).
+            speed_kmh: r.forward_kmh.or(r.backward_kmh).unwrap_or(1.0),
+            backward_kmh: r.backward_kmh.or(r.forward_kmh).unwrap_or(1.0),
+            forward: r.forward_kmh.is_some(),
+            backward: r.backward_kmh.is_some(),
+            duration_s: r.duration_s,
+            ferry: r.ferry,
             nodes_start: start,
             nodes_end: way_nodes.len() as u32,
         });
@@ -288,7 +297,7 @@ pub fn import_pbf(
     if ways.is_empty() {
         return Err(RoutingError::NoRoads {
             path: path.to_path_buf(),
-            profile: profile.name.clone(),
+            profile: profile.name().to_string(),
         });
     }
     Ok(RawNetwork {
@@ -297,7 +306,8 @@ pub fn import_pbf(
         ways,
         way_nodes,
         classes: profile.classes(),
-        profile_name: profile.name.clone(),
+        profile_name: profile.name().to_string(),
+        osrm_segments: profile.osrm_segments(),
         ways_in_file,
         missing_nodes,
     })

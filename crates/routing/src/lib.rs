@@ -35,9 +35,9 @@ pub use cache::write_atomic;
 pub use error::RoutingError;
 pub use graph::{Arc, BACKWARD, FORWARD, Graph, GraphStats, time_ms};
 pub use import::{MISSING, RawNetwork, RawWay, import_pbf};
-pub use profile::{Profile, WayRule};
+pub use profile::{BUILTIN_PROFILES, CarProfile, Profile, SimpleProfile, WayRule, parse_duration};
 pub use search::{
-    Direction, NO_SITE, NearestField, Scratch, Seed, SiteSeeds, UNREACHED, point_time,
+    Direction, NO_SITE, NearestField, Scratch, Seed, SiteSeeds, UNREACHED, fraction, point_time,
 };
 pub use snap::{DEFAULT_MAX_SNAP_M, Snap, SnapIndex, Unsnapped};
 

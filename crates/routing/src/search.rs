@@ -336,6 +336,7 @@ impl Scratch {
 #[derive(Debug, Clone, Default)]
 pub struct SiteSeeds {
     pub seeds: Vec<Seed>,
+    /// Per link, its sites and where they sit along it ([`fraction`]).
     on_link: HashMap<u32, Vec<(u32, f64)>>,
 }
 
@@ -345,8 +346,7 @@ impl SiteSeeds {
         let mut out = SiteSeeds::default();
         for &(site, snap) in sites {
             let (u, v) = graph.link_ends(snap.link);
-            let total = f64::from(graph.link_time_ms(snap.link));
-            let b = graph.link_offset_ms(snap.link, snap.offset_m);
+            let f = fraction(graph, &snap);
             let flags = graph.link_flags(snap.link);
             // A site exactly at a junction is reached by every link into it.
             if let Some(end) = at_end(graph, &snap) {
@@ -355,26 +355,28 @@ impl SiteSeeds {
                     time_ms: 0,
                     site,
                 });
-                out.on_link.entry(snap.link).or_default().push((site, b));
+                out.on_link.entry(snap.link).or_default().push((site, f));
                 continue;
             }
-            // From `u`, driving forward along the link reaches the site after `b`.
+            // From `u`, driving forward along the link reaches the site after `f` of its time.
             if flags & FORWARD != 0 {
+                let t = f * f64::from(graph.link_time_ms(snap.link, FORWARD));
                 out.seeds.push(Seed {
                     vertex: u,
-                    time_ms: b.round() as u32,
+                    time_ms: t.round() as u32,
                     site,
                 });
             }
-            // From `v`, driving backward reaches it after `total - b`.
+            // From `v`, driving backward reaches it after `1 - f` of the backward time.
             if flags & BACKWARD != 0 {
+                let t = (1.0 - f) * f64::from(graph.link_time_ms(snap.link, BACKWARD));
                 out.seeds.push(Seed {
                     vertex: v,
-                    time_ms: (total - b).round().max(0.0) as u32,
+                    time_ms: t.round().max(0.0) as u32,
                     site,
                 });
             }
-            out.on_link.entry(snap.link).or_default().push((site, b));
+            out.on_link.entry(snap.link).or_default().push((site, f));
         }
         out
     }
@@ -419,8 +421,9 @@ pub fn point_time(
 ) -> Option<(f64, u32)> {
     let l = snap.link;
     let (u, v) = graph.link_ends(l);
-    let total = f64::from(graph.link_time_ms(l));
-    let a = graph.link_offset_ms(l, snap.offset_m);
+    let fwd = f64::from(graph.link_time_ms(l, FORWARD));
+    let bwd = f64::from(graph.link_time_ms(l, BACKWARD));
+    let g = fraction(graph, snap);
     let flags = graph.link_flags(l);
     let mut best: Option<(f64, u32)> = None;
     let mut offer = |t: f64, s: u32| {
@@ -437,24 +440,34 @@ pub fn point_time(
     if flags & FORWARD != 0
         && let Some((tv, s)) = field.time_site(v)
     {
-        offer(total - a + f64::from(tv), s);
+        offer((1.0 - g) * fwd + f64::from(tv), s);
     }
     if flags & BACKWARD != 0
         && let Some((tu, s)) = field.time_site(u)
     {
-        offer(a + f64::from(tu), s);
+        offer(g * bwd + f64::from(tu), s);
     }
     if let Some(on) = sites.on_link.get(&l) {
-        for &(s, b) in on {
-            if flags & FORWARD != 0 && b >= a {
-                offer(b - a, s);
+        for &(s, f) in on {
+            if flags & FORWARD != 0 && f >= g {
+                offer((f - g) * fwd, s);
             }
-            if flags & BACKWARD != 0 && b <= a {
-                offer(a - b, s);
+            if flags & BACKWARD != 0 && f <= g {
+                offer((g - f) * bwd, s);
             }
         }
     }
     best
+}
+
+/// Where a snapped position sits along its link, from 0 (at `u`) to 1 (at `v`).
+pub fn fraction(graph: &Graph, snap: &Snap) -> f64 {
+    let len = graph.link_length_m(snap.link);
+    if len <= 0.0 {
+        0.0
+    } else {
+        (snap.offset_m / len).clamp(0.0, 1.0)
+    }
 }
 
 /// The vertex a snapped position sits on, when it is at one end of its link.

@@ -780,7 +780,7 @@ mod tests {
         ] {
             let flat = rural_maxspeed(class, 0.1, 0.0);
             let steep = rural_maxspeed(class, 0.95, 0.0);
-            let kmh = |m: Option<&str>| m.map(|m| p.parse_maxspeed(m).expect("parses"));
+            let kmh = |m: Option<&str>| m.map(|m| p.maxspeed_kmh(m).expect("parses"));
             if let (Some(f), Some(s)) = (kmh(flat), kmh(steep)) {
                 assert!(s < f, "{class:?}: {s} !< {f}");
             }

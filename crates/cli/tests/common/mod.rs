@@ -294,17 +294,7 @@ pub fn points_csv(points: &[(&str, (f64, f64))]) -> String {
     s
 }
 
-/// The default profile with every highway and zone speed times `factor`. (Numeric `maxspeed`
-/// tags still win, so not every road slows down.)
+/// The default `car` profile with every road speed times `factor` (its `speed_factor`).
 pub fn scaled_profile(name: &str, factor: f64) -> String {
-    let default = zb_routing::Profile::default();
-    let mut s = format!("name = \"{name}\"\n\n[speeds]\n");
-    for (k, v) in &default.speeds {
-        s.push_str(&format!("{k} = {:.1}\n", v * factor));
-    }
-    s.push_str("\n[maxspeed_zones]\n");
-    for (k, v) in &default.maxspeed_zones {
-        s.push_str(&format!("{k} = {:.1}\n", v * factor));
-    }
-    s
+    format!("name = \"{name}\"\nspeed_factor = {factor}\n")
 }

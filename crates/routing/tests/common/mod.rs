@@ -66,12 +66,16 @@ pub fn random_raw(seed: u64, side: usize, n_ways: usize) -> RawNetwork {
             2 => (false, true),
             _ => (true, true),
         };
+        let speed_kmh = [30.0, 50.0, 80.0, 20.0][rng.gen_range(0..4)];
         ways.push(RawWay {
             osm_id: w as i64 + 1,
             class: 0,
-            speed_kmh: [30.0, 50.0, 80.0, 20.0][rng.gen_range(0..4)],
+            speed_kmh,
+            backward_kmh: speed_kmh,
             forward,
             backward,
+            duration_s: None,
+            ferry: false,
             nodes_start: start,
             nodes_end: way_nodes.len() as u32,
         });
@@ -84,6 +88,7 @@ pub fn random_raw(seed: u64, side: usize, n_ways: usize) -> RawNetwork {
         way_nodes,
         classes: vec!["residential".into()],
         profile_name: "test".into(),
+        osrm_segments: false,
         ways_in_file: n_ways as u64,
         missing_nodes,
     }

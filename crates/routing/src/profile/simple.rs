@@ -1,33 +1,21 @@
-//! The car profile: OSM tags to speed and direction, as a pure function.
-//!
-//! The default profile is fixed by the project so that results can be checked against other
-//! engines (see the README, "Car profile"). A profile can be replaced by a TOML file with the
-//! same fields as [`Profile`].
+//! The `simple` profile: legal speeds by highway class, a `maxspeed` override, oneway and
+//! access tags; no turn or junction cost, no ferry. The project's first car profile, kept
+//! exactly as it was (`--profile simple`) so that results can be checked against a plain
+//! Dijkstra and other engines on the same rules (see the README, "Car profiles").
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RoutingError;
+use super::{WayRule, map, strings};
 
-/// How a car may use a way.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WayRule {
-    /// Index of the way's `highway` value in [`Profile::classes`].
-    pub class: u8,
-    /// Travel speed in km/h (the `maxspeed` when parseable, else the highway default).
-    pub speed_kmh: f64,
-    /// Drivable in the way's node order.
-    pub forward: bool,
-    /// Drivable against the way's node order.
-    pub backward: bool,
-}
-
-/// A car profile. Every field has the default of the project's reference car profile.
+/// The simple profile. Every field defaults to its built-in value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Profile {
+pub struct SimpleProfile {
+    /// The built-in profile a TOML file extends: `simple` here (required in such a file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// A name carried into outputs' provenance. Default `"car"`.
     #[serde(default = "default_name")]
     pub name: String,
@@ -54,15 +42,7 @@ pub struct Profile {
 }
 
 fn default_name() -> String {
-    "car".to_string()
-}
-
-fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
-    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+    "simple".to_string()
 }
 
 fn default_speeds() -> BTreeMap<String, f64> {
@@ -113,9 +93,10 @@ fn default_oneway_junctions() -> Vec<String> {
     strings(&["roundabout", "circular"])
 }
 
-impl Default for Profile {
+impl Default for SimpleProfile {
     fn default() -> Self {
-        Profile {
+        SimpleProfile {
+            base: None,
             name: default_name(),
             speeds: default_speeds(),
             maxspeed_zones: default_zones(),
@@ -127,36 +108,8 @@ impl Default for Profile {
     }
 }
 
-impl Profile {
-    /// Reads a profile from a TOML file; unknown keys and bad speeds are errors.
-    pub fn from_toml_file(path: &Path) -> Result<Profile, RoutingError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RoutingError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        Profile::from_toml_str(&text).map_err(|reason| RoutingError::Profile {
-            path: path.to_path_buf(),
-            reason,
-        })
-    }
-
-    /// Parses a profile from TOML text; the error is a one-line message with line and column.
-    pub fn from_toml_str(text: &str) -> Result<Profile, String> {
-        let p: Profile = toml::from_str(text).map_err(|e| {
-            let msg = e.message().to_string();
-            match e.span() {
-                Some(span) => {
-                    let (line, col) = line_col(text, span.start);
-                    format!("line {line}, column {col}: {msg}")
-                }
-                None => msg,
-            }
-        })?;
-        p.validate()?;
-        Ok(p)
-    }
-
-    fn validate(&self) -> Result<(), String> {
+impl SimpleProfile {
+    pub(super) fn validate(&self) -> Result<(), String> {
         if self.speeds.is_empty() {
             return Err("field `speeds`: no routable highway value".into());
         }
@@ -210,9 +163,11 @@ impl Profile {
         };
         Some(WayRule {
             class,
-            speed_kmh,
-            forward,
-            backward,
+            forward_kmh: forward.then_some(speed_kmh),
+            backward_kmh: backward.then_some(speed_kmh),
+            duration_s: None,
+            ferry: false,
+            restricted: false,
         })
     }
 
@@ -238,29 +193,23 @@ impl Profile {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn rule(tags: &[(&str, &str)]) -> Option<WayRule> {
-        let p = Profile::default();
+        let p = SimpleProfile::default();
         p.rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
     }
 
     fn speed(tags: &[(&str, &str)]) -> f64 {
-        rule(tags).expect("routable").speed_kmh
+        let r = rule(tags).expect("routable");
+        r.forward_kmh.or(r.backward_kmh).unwrap()
     }
 
     fn dirs(tags: &[(&str, &str)]) -> (bool, bool) {
         let r = rule(tags).expect("routable");
-        (r.forward, r.backward)
+        (r.forward_kmh.is_some(), r.backward_kmh.is_some())
     }
 
     #[test]
@@ -465,38 +414,23 @@ mod tests {
 
     #[test]
     fn toml_profile_replaces_the_default() {
-        let p = Profile::from_toml_str(
-            "name = \"slow\"\n[speeds]\nresidential = 20\ntrack = 10\n[maxspeed_zones]\nurban = 40\n",
+        let p = super::super::Profile::from_toml_str(
+            "base = \"simple\"\nname = \"slow\"\n[speeds]\nresidential = 20\ntrack = 10\n[maxspeed_zones]\nurban = 40\n",
         )
         .unwrap();
+        let super::super::Profile::Simple(p) = p else {
+            panic!("not simple")
+        };
         assert_eq!(p.name, "slow");
         let r = p.rule(|k| match k {
             "highway" => Some("track"),
             _ => None,
         });
-        assert_eq!(r.unwrap().speed_kmh, 10.0);
+        assert_eq!(r.unwrap().forward_kmh, Some(10.0));
         assert!(p.rule(|k| (k == "highway").then_some("primary")).is_none());
         assert_eq!(p.parse_maxspeed("FR:urban"), Some(40.0));
         assert_eq!(p.parse_maxspeed("FR:rural"), None);
         // Omitted sections keep their defaults.
         assert_eq!(p.implied_oneway, default_implied_oneway());
-    }
-
-    #[test]
-    fn toml_profile_errors_name_line_and_column() {
-        let e = Profile::from_toml_str("[speeds]\nresidential = \"fast\"\n").unwrap_err();
-        assert!(e.starts_with("line 2, column"), "{e}");
-        let e = Profile::from_toml_str("[speeds]\nresidential = -3\n").unwrap_err();
-        assert!(e.contains("residential"), "{e}");
-        let e = Profile::from_toml_str("colour = 1\n[speeds]\nroad = 3\n").unwrap_err();
-        assert!(e.contains("colour"), "{e}");
-        assert!(Profile::from_toml_str("[speeds]\n").is_err());
-    }
-
-    #[test]
-    fn default_profile_round_trips_through_toml() {
-        let p = Profile::default();
-        let text = toml::to_string(&p).unwrap();
-        assert_eq!(Profile::from_toml_str(&text).unwrap(), p);
     }
 }

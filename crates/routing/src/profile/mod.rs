@@ -1,0 +1,262 @@
+//! Car profiles: OSM tags to speed and direction, as pure functions, table-tested rule by rule.
+//!
+//! * [`CarProfile`] (`car`, the default): OSRM's `car.lua`, so that our times stand next to the
+//!   official ones;
+//! * [`SimpleProfile`] (`simple`): the project's first profile, legal speeds, kept unchanged.
+//!
+//! A TOML file extends one of them: `base = "car"` (the default) or `base = "simple"`, then any of
+//! that profile's keys (unknown keys are errors, reported with line and column).
+
+mod car;
+mod simple;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use car::{CarProfile, parse_duration};
+pub use simple::SimpleProfile;
+
+use crate::RoutingError;
+
+/// How a car may use a way, for the graph builder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WayRule {
+    /// Index of the way's class in [`Profile::classes`].
+    pub class: u8,
+    /// km/h in the way's node order; `None` when a car may not drive that way.
+    pub forward_kmh: Option<f64>,
+    /// km/h against the node order; `None` when a car may not drive that way.
+    pub backward_kmh: Option<f64>,
+    /// The time of the whole way in seconds, when it has one (a ferry or a movable bridge with
+    /// a valid `duration`): it replaces the speeds, spread evenly over the way's segments (as
+    /// OSRM does).
+    pub duration_s: Option<f64>,
+    /// A ferry (`route=ferry`).
+    pub ferry: bool,
+    /// Only for local access in a drivable direction (`destination`, `private`, … on a road
+    /// class OSRM lists).
+    pub restricted: bool,
+}
+
+/// A car profile: the built-in `car` (the default) or `simple`, or either extended by a TOML file.
+// One profile per import: the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Profile {
+    Car(CarProfile),
+    Simple(SimpleProfile),
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::Car(CarProfile::default())
+    }
+}
+
+/// The names `--profile` accepts besides a file.
+pub const BUILTIN_PROFILES: [&str; 2] = ["car", "simple"];
+
+pub(crate) fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+pub(crate) fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+impl Profile {
+    /// The `simple` built-in profile.
+    pub fn simple() -> Profile {
+        Profile::Simple(SimpleProfile::default())
+    }
+
+    /// A built-in profile by name (`car`, `simple`).
+    pub fn builtin(name: &str) -> Option<Profile> {
+        match name {
+            "car" => Some(Profile::default()),
+            "simple" => Some(Profile::simple()),
+            _ => None,
+        }
+    }
+
+    /// A built-in profile's name, or else a TOML file's path.
+    pub fn from_arg(arg: &str) -> Result<Profile, RoutingError> {
+        match Profile::builtin(arg) {
+            Some(p) => Ok(p),
+            None => Profile::from_toml_file(Path::new(arg)),
+        }
+    }
+
+    /// Reads a profile from a TOML file; unknown keys and bad speeds are errors.
+    pub fn from_toml_file(path: &Path) -> Result<Profile, RoutingError> {
+        let text = std::fs::read_to_string(path).map_err(|e| RoutingError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Profile::from_toml_str(&text).map_err(|reason| RoutingError::Profile {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+
+    /// Parses a profile from TOML text; the error is a one-line message with line and column.
+    pub fn from_toml_str(text: &str) -> Result<Profile, String> {
+        let located = |e: toml::de::Error| {
+            let msg = e.message().to_string();
+            match e.span() {
+                Some(span) => {
+                    let (line, col) = line_col(text, span.start);
+                    format!("line {line}, column {col}: {msg}")
+                }
+                None => msg,
+            }
+        };
+        // The base first (from a table, other keys aside), then the whole file as that profile.
+        let table: toml::Table = toml::from_str(text).map_err(located)?;
+        let base = match table.get("base") {
+            None => "car",
+            Some(toml::Value::String(b)) => b.as_str(),
+            Some(_) => return Err("field `base`: not a string".into()),
+        };
+        match base {
+            "car" => {
+                let p: CarProfile = toml::from_str(text).map_err(located)?;
+                p.validate()?;
+                Ok(Profile::Car(p))
+            }
+            "simple" => {
+                let p: SimpleProfile = toml::from_str(text).map_err(located)?;
+                p.validate()?;
+                Ok(Profile::Simple(p))
+            }
+            other => Err(format!(
+                "field `base`: `{other}` is not a built-in profile (car, simple)"
+            )),
+        }
+    }
+
+    /// The name carried into outputs' provenance.
+    pub fn name(&self) -> &str {
+        match self {
+            Profile::Car(p) => &p.name,
+            Profile::Simple(p) => &p.name,
+        }
+    }
+
+    /// The class names, in the order [`WayRule::class`] indexes.
+    pub fn classes(&self) -> Vec<String> {
+        match self {
+            Profile::Car(p) => p.classes(),
+            Profile::Simple(p) => p.classes(),
+        }
+    }
+
+    /// Applies the profile to a way's tags (`tag(key)` gives the value of a key).
+    /// `None` means the way is not for cars.
+    pub fn rule<'a>(&self, tag: impl Fn(&str) -> Option<&'a str>) -> Option<WayRule> {
+        match self {
+            Profile::Car(p) => p.rule(tag),
+            Profile::Simple(p) => p.rule(tag),
+        }
+    }
+
+    /// The legal speed (km/h, before any reduction) the profile reads in a `maxspeed` value.
+    pub fn maxspeed_kmh(&self, value: &str) -> Option<f64> {
+        match self {
+            Profile::Car(p) => Some(p.parse_maxspeed(value)).filter(|v| *v > 0.0),
+            Profile::Simple(p) => p.parse_maxspeed(value),
+        }
+    }
+
+    /// True for the OSRM-like profile, whose times are summed per OSM segment as OSRM does
+    /// (WGS84 cheap-ruler length, each segment rounded to 0.1 s, at least 0.1 s).
+    pub fn osrm_segments(&self) -> bool {
+        matches!(self, Profile::Car(_))
+    }
+}
+
+impl CarProfile {
+    fn validate(&self) -> Result<(), String> {
+        if self.speeds.is_empty() {
+            return Err("field `speeds`: no routable highway value".into());
+        }
+        if self.speeds.len() > 250 {
+            return Err("field `speeds`: more than 250 highway values".into());
+        }
+        let speed_ok = |v: f64| v.is_finite() && v > 0.0 && v <= 400.0;
+        let tables = [
+            ("speeds", &self.speeds),
+            ("route_speeds", &self.route_speeds),
+            ("bridge_speeds", &self.bridge_speeds),
+            ("maxspeed_type_defaults", &self.maxspeed_type_defaults),
+        ];
+        for (table, t) in tables {
+            for (k, v) in t {
+                if !speed_ok(*v) {
+                    return Err(format!("{table}.{k}: {v} is not in (0, 400] km/h"));
+                }
+            }
+        }
+        let caps = [
+            ("maxspeed_table", &self.maxspeed_table),
+            ("surface_speeds", &self.surface_speeds),
+            ("tracktype_speeds", &self.tracktype_speeds),
+            ("smoothness_speeds", &self.smoothness_speeds),
+        ];
+        for (table, t) in caps {
+            for (k, v) in t {
+                if !(v.is_finite() && *v >= 0.0 && *v <= 400.0) {
+                    return Err(format!("{table}.{k}: {v} is not in [0, 400] km/h"));
+                }
+            }
+        }
+        if !speed_ok(self.default_speed) {
+            return Err(format!(
+                "default_speed: {} is not in (0, 400] km/h",
+                self.default_speed
+            ));
+        }
+        let factor_ok = |v: f64| v.is_finite() && v > 0.0 && v <= 10.0;
+        if !factor_ok(self.speed_factor) {
+            return Err(format!(
+                "speed_factor: {} is not in (0, 10]",
+                self.speed_factor
+            ));
+        }
+        for (k, v) in &self.class_speed_factor {
+            if !factor_ok(*v) {
+                return Err(format!("class_speed_factor.{k}: {v} is not in (0, 10]"));
+            }
+        }
+        if !(self.maxspeed_reduction.is_finite()
+            && self.maxspeed_reduction > 0.0
+            && self.maxspeed_reduction <= 2.0)
+        {
+            return Err(format!(
+                "maxspeed_reduction: {} is not in (0, 2]",
+                self.maxspeed_reduction
+            ));
+        }
+        for (k, v) in [
+            ("vehicle_height_m", self.vehicle_height_m),
+            ("vehicle_width_m", self.vehicle_width_m),
+            ("vehicle_length_m", self.vehicle_length_m),
+            ("vehicle_weight_kg", self.vehicle_weight_kg),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("{k}: {v} is not a size"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests;

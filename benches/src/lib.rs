@@ -43,6 +43,20 @@ pub fn points_near_roads(
         .collect()
 }
 
+/// `n` points exactly on OSM way nodes of the graph (a random shape point of a random link),
+/// with a fixed seed: the peers snap them onto the same road position, not beside it.
+pub fn points_on_way_nodes(graph: &Graph, n: usize, seed: u64, prefix: &str) -> Vec<Point> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            let l = rng.gen_range(0..graph.num_links() as u32);
+            let shape = graph.link_shape(l);
+            let c = shape[rng.gen_range(0..shape.len())];
+            (format!("{prefix}-{i}"), c.lon(), c.lat())
+        })
+        .collect()
+}
+
 /// CSV text `id,lon,lat[,weight]` for points (weight 1 when `weighted`).
 pub fn points_csv(points: &[Point], weighted: bool) -> String {
     let mut s = String::from(if weighted {

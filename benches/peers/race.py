@@ -104,8 +104,10 @@ def run_zoneblanche(work, binary, pbf, sites, demand, zbg, runs):
                     stages[name] = stages.get(name, 0.0) + float(ms) / 1000.0
         return wall, stages
 
-    subprocess.run([binary, "import", pbf, "-o", zbg], check=True, capture_output=True)
-    pbf_runs = [one(["--pbf", pbf]) for _ in range(runs)]
+    # The node-level peers run zoneblanche's `simple` profile (see zb-export-graph); so does it.
+    subprocess.run([binary, "import", pbf, "-o", zbg, "--profile", "simple"], check=True,
+                   capture_output=True)
+    pbf_runs = [one(["--pbf", pbf, "--profile", "simple"]) for _ in range(runs)]
     zbg_runs = [one(["--graph", zbg]) for _ in range(runs)]
 
     def med_stage(rs, name):

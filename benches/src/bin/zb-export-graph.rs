@@ -4,7 +4,8 @@
 //!
 //! `zb-export-graph PBF SITES.csv DEMAND.csv OUT_DIR [--search-runs N] [--max-snap-m M]`
 //!
-//! * The PBF is imported with zoneblanche's default car profile. As the oracle of the routing
+//! * The PBF is imported with zoneblanche's `simple` profile (haversine link times to the
+//!   millisecond, no per-segment rounding), the race's common ground. As the oracle of the routing
 //!   tests builds it, every OSM way node is a vertex and each pair of consecutive way nodes an
 //!   edge of `haversine * 3600 / speed` milliseconds (fractional), in the directions the way may
 //!   be driven. Only the nodes of the links zoneblanche keeps (its largest strongly connected
@@ -121,7 +122,7 @@ fn main() -> Result<(), Error> {
     let ms_since = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
 
     let t = Instant::now();
-    let raw = import_pbf(pbf, &Profile::default(), &NoProgress)?;
+    let raw = import_pbf(pbf, &Profile::simple(), &NoProgress)?;
     timing.push(("zb_import", ms_since(t)));
     let t = Instant::now();
     let graph = Graph::from_raw(&raw);

@@ -1,4 +1,4 @@
-//! `--profile FILE`: a TOML car profile replacing the default one.
+//! `--profile car|simple|FILE`: the built-in profiles, and a TOML profile extending one of them.
 
 mod common;
 
@@ -181,4 +181,50 @@ fn missing_profile_file() {
         &["--profile", profile.to_str().expect("utf-8")],
     );
     assert_bad_input(&run, &s, &profile, Expect::default());
+}
+
+#[test]
+fn times_help_names_the_built_in_profiles() {
+    let help = zoneblanche(["times", "--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    assert!(
+        help.stdout.contains("car|simple|FILE.toml")
+            && help.stdout.contains("`car` (the default")
+            && help.stdout.contains("`simple`"),
+        "{}",
+        help.stdout
+    );
+}
+
+/// `--profile simple` is the first profile: legal speeds, so shorter times than OSRM's `car`.
+#[test]
+fn the_simple_profile_is_faster_than_the_car_default() {
+    let Some(pbf) = data(MONACO) else { return };
+    let s = Scratch::new();
+    let sites = s.file(
+        "sites.csv",
+        points_csv(&[("synthetic-site-mv", MONACO_VILLE)]),
+    );
+    let demand = s.file("demand.csv", demand_points());
+    times("--pbf", &pbf, &sites, &demand, &s.out, &[]).assert_ok();
+    let car = read_out(&s.out);
+    let simple_out = s.path("out-simple.csv");
+    times(
+        "--pbf",
+        &pbf,
+        &sites,
+        &demand,
+        &simple_out,
+        &["--profile", "simple"],
+    )
+    .assert_ok();
+    let simple = read_out(&simple_out);
+    let (mut c, mut l) = (0.0, 0.0);
+    for (a, b) in car.iter().zip(&simple) {
+        if let (Some(a), Some(b)) = (a.secs(), b.secs()) {
+            c += a;
+            l += b;
+        }
+    }
+    assert!(c > l * 1.1, "car {c} s, simple {l} s");
 }

@@ -630,6 +630,72 @@ mod tests {
         assert_eq!(sorted.len(), 4);
     }
 
+    /// A straight way of `n` segments of about 100 m, one piece, as the import gives it.
+    fn one_way_network(n: usize, way: crate::RawWay, osrm: bool) -> RawNetwork {
+        let coords: Vec<Coord> = (0..=n)
+            .map(|i| Coord::from_deg(3.0 + 0.001 * i as f64, 44.0))
+            .collect();
+        RawNetwork {
+            node_ids: (0..=n as i64).collect(),
+            node_coords: coords,
+            ways: vec![crate::RawWay {
+                nodes_start: 0,
+                nodes_end: n as u32 + 1,
+                ..way
+            }],
+            way_nodes: (0..=n as u32).collect(),
+            classes: vec!["ferry".into()],
+            profile_name: "test".into(),
+            osrm_segments: osrm,
+            ways_in_file: 1,
+            missing_nodes: 0,
+        }
+    }
+
+    fn way(kmh: f64, back_kmh: f64, duration_s: Option<f64>) -> crate::RawWay {
+        crate::RawWay {
+            osm_id: 1,
+            class: 0,
+            speed_kmh: kmh,
+            backward_kmh: back_kmh,
+            forward: true,
+            backward: true,
+            duration_s,
+            ferry: duration_s.is_some(),
+            nodes_start: 0,
+            nodes_end: 0,
+        }
+    }
+
+    #[test]
+    fn a_ferry_duration_is_spread_over_its_segments() {
+        // 45 min over 3 segments: 900 s each, both ways, whatever the speed.
+        let g = Graph::from_raw(&one_way_network(3, way(5.0, 5.0, Some(2700.0)), true));
+        assert_eq!(g.num_links(), 1);
+        assert_eq!(g.link_time_ms(0, FORWARD), 2_700_000);
+        assert_eq!(g.link_time_ms(0, BACKWARD), 2_700_000);
+        // Without a duration, the ferry speed: 5 km/h over ~240 m (0.001° of longitude at 44°N
+        // is about 80 m), each segment rounded to 0.1 s.
+        let g = Graph::from_raw(&one_way_network(3, way(5.0, 5.0, None), true));
+        let seg = osrm_segment_m(Coord::from_deg(3.0, 44.0), Coord::from_deg(3.001, 44.0));
+        let ds = (seg / (5.0 / 3.6) * 10.0).round() as u32;
+        assert_eq!(g.link_time_ms(0, FORWARD), 3 * ds * 100);
+    }
+
+    #[test]
+    fn osrm_segments_round_each_segment_and_directions_keep_their_speeds() {
+        let g = Graph::from_raw(&one_way_network(4, way(40.0, 56.0, None), true));
+        let seg = osrm_segment_m(Coord::from_deg(3.0, 44.0), Coord::from_deg(3.001, 44.0));
+        let ds = |kmh: f64| (seg / (kmh / 3.6) * 10.0).round().max(1.0) as u32 * 100;
+        assert_eq!(g.link_time_ms(0, FORWARD), 4 * ds(40.0));
+        assert_eq!(g.link_time_ms(0, BACKWARD), 4 * ds(56.0));
+        // The simple profile's rule: the haversine length to the millisecond.
+        let g = Graph::from_raw(&one_way_network(4, way(40.0, 56.0, None), false));
+        let len = g.link_length_m(0);
+        assert_eq!(g.link_time_ms(0, FORWARD), time_ms(len, 40.0));
+        assert_eq!(g.link_time_ms(0, BACKWARD), time_ms(len, 56.0));
+    }
+
     #[test]
     fn time_is_length_over_speed_in_ms() {
         assert_eq!(time_ms(1000.0, 36.0), 100_000);

@@ -1,7 +1,8 @@
 //! zb-routing: car travel time over an OpenStreetMap road graph.
 //!
 //! The pipeline, and the main types:
-//! * [`Profile`]: OSM tags to speed and direction (a pure function; TOML-replaceable);
+//! * [`Profile`]: OSM tags to speed and direction, a pure function: [`CarProfile`] (`car`, the
+//!   default, modelled on OSRM's car.lua) or [`SimpleProfile`] (`simple`), TOML-extensible;
 //! * [`import_pbf`] -> [`RawNetwork`]: car ways and the nodes they use, from a `.osm.pbf`;
 //! * [`Graph::from_raw`] -> [`Graph`]: the frozen CSR graph (largest strongly connected
 //!   component, integer milliseconds, exact link geometry);

@@ -165,7 +165,10 @@ impl Graph {
             let way_segments = raw.way_node_slice(w).len().saturating_sub(1).max(1);
             let link_times = |shape: &[u32], len_m: f64| -> (u32, u32) {
                 let segments = shape.len() - 1;
-                match (w.duration_s, raw.osrm_segments) {
+                // The wait at the quay, this link's share of the crossing.
+                let wait_ms =
+                    (w.boarding_s * 1000.0 * segments as f64 / way_segments as f64).round() as u32;
+                let (f, b) = match (w.duration_s, raw.osrm_segments) {
                     (Some(d), true) => {
                         let ds = ((d / way_segments as f64) * 10.0).round().max(1.0) as u32;
                         let t = ds.saturating_mul(segments as u32).saturating_mul(100);
@@ -197,7 +200,8 @@ impl Graph {
                         (f.saturating_mul(100), b.saturating_mul(100))
                     }
                     (None, false) => (time_ms(len_m, w.speed_kmh), time_ms(len_m, w.backward_kmh)),
-                }
+                };
+                (f.saturating_add(wait_ms), b.saturating_add(wait_ms))
             };
             let mut start = 0;
             for i in 1..p.len() {
@@ -662,6 +666,7 @@ mod tests {
             backward: true,
             duration_s,
             ferry: duration_s.is_some(),
+            boarding_s: 0.0,
             nodes_start: 0,
             nodes_end: 0,
         }
@@ -680,6 +685,13 @@ mod tests {
         let seg = osrm_segment_m(Coord::from_deg(3.0, 44.0), Coord::from_deg(3.001, 44.0));
         let ds = (seg / (5.0 / 3.6) * 10.0).round() as u32;
         assert_eq!(g.link_time_ms(0, FORWARD), 3 * ds * 100);
+        // A wait at the quay adds to the whole crossing, once.
+        let waiting = crate::RawWay {
+            boarding_s: 600.0,
+            ..way(5.0, 5.0, Some(2700.0))
+        };
+        let g = Graph::from_raw(&one_way_network(3, waiting, true));
+        assert_eq!(g.link_time_ms(0, FORWARD), 3_300_000);
     }
 
     #[test]

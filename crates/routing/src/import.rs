@@ -38,6 +38,8 @@ pub struct RawWay {
     /// The whole way's time in seconds (a ferry's `duration`), spread evenly over its segments.
     pub duration_s: Option<f64>,
     pub ferry: bool,
+    /// Seconds of waiting added to a whole crossing of this ferry, spread like its duration.
+    pub boarding_s: f64,
     /// Range into [`RawNetwork::way_nodes`].
     pub nodes_start: u32,
     pub nodes_end: u32,
@@ -290,6 +292,7 @@ pub fn import_pbf(
             backward: r.backward_kmh.is_some(),
             duration_s: r.duration_s,
             ferry: r.ferry,
+            boarding_s: r.boarding_s,
             nodes_start: start,
             nodes_end: way_nodes.len() as u32,
         });

@@ -234,6 +234,7 @@ fn one_way_links_make_trips_asymmetric_and_points_interpolate_along_the_link() {
             backward: false,
             duration_s: None,
             ferry: false,
+            boarding_s: 0.0,
             nodes_start: 0,
             nodes_end: 5,
         }],

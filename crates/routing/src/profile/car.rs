@@ -77,6 +77,9 @@ pub struct CarProfile {
     pub route_speeds: BTreeMap<String, f64>,
     /// km/h of `bridge=*` ways without a valid `duration` (movable 5).
     pub bridge_speeds: BTreeMap<String, f64>,
+    /// Minutes of waiting at the quay added to every ferry crossing (boarding, headway).
+    /// Default 0, as OSRM; Valhalla counts 5, GraphHopper 30.
+    pub ferry_boarding_min: f64,
 }
 
 impl Default for CarProfile {
@@ -270,6 +273,7 @@ impl Default for CarProfile {
             vehicle_weight_kg: 2000.0,
             route_speeds: map(&[("ferry", 5.0), ("shuttle_train", 10.0)]),
             bridge_speeds: map(&[("movable", 5.0)]),
+            ferry_boarding_min: 0.0,
         }
     }
 }
@@ -726,6 +730,11 @@ impl CarProfile {
             backward_kmh: bwd.then(|| speed(bs)),
             duration_s,
             ferry,
+            boarding_s: if ferry {
+                self.ferry_boarding_min * 60.0
+            } else {
+                0.0
+            },
             restricted: (fwd && f_restr) || (bwd && b_restr),
         })
     }

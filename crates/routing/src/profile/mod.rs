@@ -33,6 +33,9 @@ pub struct WayRule {
     pub duration_s: Option<f64>,
     /// A ferry (`route=ferry`).
     pub ferry: bool,
+    /// Seconds of waiting at the quay added to a whole crossing (a ferry's share of it on each
+    /// of its links, like its duration): the car profile's `ferry_boarding_min`.
+    pub boarding_s: f64,
     /// Only for local access in a drivable direction (`destination`, `private`, … on a road
     /// class OSRM lists).
     pub restricted: bool,
@@ -235,6 +238,14 @@ impl CarProfile {
             return Err(format!(
                 "maxspeed_reduction: {} is not in (0, 2]",
                 self.maxspeed_reduction
+            ));
+        }
+        if !(self.ferry_boarding_min.is_finite()
+            && (0.0..=1440.0).contains(&self.ferry_boarding_min))
+        {
+            return Err(format!(
+                "ferry_boarding_min: {} is not in [0, 1440] minutes",
+                self.ferry_boarding_min
             ));
         }
         for (k, v) in [

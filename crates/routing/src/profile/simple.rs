@@ -167,6 +167,7 @@ impl SimpleProfile {
             backward_kmh: backward.then_some(speed_kmh),
             duration_s: None,
             ferry: false,
+            boarding_s: 0.0,
             restricted: false,
         })
     }

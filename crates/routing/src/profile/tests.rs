@@ -461,6 +461,19 @@ fn ferries_at_their_duration_or_the_ferry_speed() {
     };
     let r = slow.rule(|k| (k == "route").then_some("ferry")).unwrap();
     assert_eq!(r.forward_kmh, Some(5.0));
+    // No wait at the quay by default (OSRM); `ferry_boarding_min` adds one, to ferries only.
+    assert_eq!(car(&[("route", "ferry")]).unwrap().boarding_s, 0.0);
+    let waiting = CarProfile {
+        ferry_boarding_min: 15.0,
+        ..CarProfile::default()
+    };
+    let r = waiting.rule(|k| (k == "route").then_some("ferry")).unwrap();
+    assert_eq!(r.boarding_s, 900.0);
+    let r = waiting
+        .rule(|k| (k == "highway").then_some("primary"))
+        .unwrap();
+    assert_eq!(r.boarding_s, 0.0);
+    assert!(Profile::from_toml_str("ferry_boarding_min = -1\n").is_err());
 }
 
 #[test]

@@ -76,6 +76,7 @@ pub fn random_raw(seed: u64, side: usize, n_ways: usize) -> RawNetwork {
             backward,
             duration_s: None,
             ferry: false,
+            boarding_s: 0.0,
             nodes_start: start,
             nodes_end: way_nodes.len() as u32,
         });

@@ -525,8 +525,12 @@ fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
     assert!(m.changed.is_empty());
     assert_eq!(m.before.threshold_min, 2.5);
     assert_eq!(m.overall.within_before, m.overall.within_after);
-    // With a site added: the units it moves at 2.5 min, and only those.
-    let u = &study.units[123];
+    // With a site added at a unit beyond 2.5 min: the units it moves, and only those.
+    let at = study.evaluate_kind("mediation", 2.5, None);
+    let beyond = (0..study.units.len())
+        .find(|&i| at.units[i].status == Status::Beyond)
+        .expect("a unit beyond 2.5 min");
+    let u = &study.units[beyond];
     sc.add.push(AddSite {
         id: "new".into(),
         kind: "mediation".into(),
@@ -540,7 +544,6 @@ fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
     let m = med(&base
         .apply_with(&study, &sc, Before::ScenarioThresholds)
         .unwrap());
-    let at = study.evaluate_kind("mediation", 2.5, None);
     for c in &m.changed {
         assert_eq!(c.before, at.units[c.unit]);
         assert_eq!(

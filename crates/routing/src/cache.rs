@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::RoutingError;
 use crate::geom::Coord;
-use crate::graph::{BACKWARD, FORWARD, Graph, GraphStats};
+use crate::graph::{BACKWARD, FORWARD, Graph, GraphStats, SMALL_PART};
 
 const MAGIC: &[u8; 8] = b"ZBGRAPH\0";
 /// The format version this build writes and reads.
@@ -179,11 +179,14 @@ fn encode(g: &Graph) -> Vec<u8> {
         s.vertices_kept,
         s.links_total,
         s.links_kept,
+        s.parts,
+        s.main_parts,
     ] {
         w.u64(v);
     }
     w.f64(s.km_total);
     w.f64(s.km_kept);
+    w.f64(s.km_small_parts);
     w.u32(g.vertex_coord.len() as u32);
     w.u32(g.link_u.len() as u32);
     w.u32(g.shape_coord.len() as u32);
@@ -279,7 +282,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
     let classes = (0..n_classes)
         .map(|_| r.str("class name"))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut counts = [0u64; 8];
+    let mut counts = [0u64; 10];
     for c in &mut counts {
         *c = r.u64("statistics")?;
     }
@@ -292,8 +295,11 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         vertices_kept: counts[5],
         links_total: counts[6],
         links_kept: counts[7],
+        parts: counts[8],
+        main_parts: counts[9],
         km_total: r.f64("statistics")?,
         km_kept: r.f64("statistics")?,
+        km_small_parts: r.f64("statistics")?,
     };
     let n_v = r.u32("vertex count")? as usize;
     let n_l = r.u32("link count")? as usize;
@@ -327,7 +333,9 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         if link_u[i] as usize >= n_v || link_v[i] as usize >= n_v {
             return Err(bad("an end vertex", i));
         }
-        if link_flags[i] & !(FORWARD | BACKWARD) != 0 || link_flags[i] == 0 {
+        if link_flags[i] & !(FORWARD | BACKWARD | SMALL_PART) != 0
+            || link_flags[i] & (FORWARD | BACKWARD) == 0
+        {
             return Err(bad("the direction", i));
         }
         if link_class[i] as usize >= n_classes {

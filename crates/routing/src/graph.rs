@@ -14,6 +14,15 @@ use crate::import::{MISSING, RawNetwork};
 pub const FORWARD: u8 = 1;
 /// Link may be driven from `v` to `u`.
 pub const BACKWARD: u8 = 2;
+/// Link in a small strongly connected part of the network (fewer than
+/// [`MAIN_PART_MIN_JUNCTIONS`] junctions, and not the largest part): snapping avoids it when a
+/// road of a main part is within the limit.
+pub const SMALL_PART: u8 = 4;
+
+/// A strongly connected part of at least this many junctions (or the largest part) is a main
+/// part. OSRM moves points off parts under 1,000 edge-based nodes; junctions are about half as
+/// many as directed links.
+pub const MAIN_PART_MIN_JUNCTIONS: usize = 500;
 
 /// An arc of the CSR adjacency: the other end and the time in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,28 +46,33 @@ pub struct GraphStats {
     pub links_kept: u64,
     pub km_total: f64,
     pub km_kept: f64,
+    /// Strongly connected parts, and how many are main parts.
+    pub parts: u64,
+    pub main_parts: u64,
+    /// Road length of the links in small parts.
+    pub km_small_parts: f64,
 }
 
 impl GraphStats {
-    /// One line for a human: how much of the network the largest strongly connected component holds.
+    /// One line for a human: the parts of the network, and how much of it the small parts hold.
     pub fn left_out_summary(&self) -> String {
-        let pct = |kept: f64, total: f64| {
+        let pct = |part: f64, total: f64| {
             if total > 0.0 {
-                100.0 * (total - kept) / total
+                100.0 * part / total
             } else {
                 0.0
             }
         };
         format!(
-            "kept the largest strongly connected component: {} of {} junctions, {} of {} links, \
-             {:.1} of {:.1} km; left out {:.1}% of the road length",
+            "kept every part of the network: {} junctions, {} links, {:.1} km in {} strongly \
+             connected parts, {} of them main; the small parts hold {:.1}% of the road length \
+             (points snap to them only with no main road within the limit)",
             self.vertices_kept,
-            self.vertices_total,
             self.links_kept,
-            self.links_total,
             self.km_kept,
-            self.km_total,
-            pct(self.km_kept, self.km_total)
+            self.parts,
+            self.main_parts,
+            pct(self.km_small_parts, self.km_kept)
         )
     }
 }
@@ -248,17 +262,24 @@ impl Graph {
                 f.into_iter().chain(b)
             })
             .collect();
-        let comp = largest_scc(n_vertices, &arcs);
+        let (comp_of, comp_sizes) = strong_components(n_vertices, &arcs);
         drop(arcs);
+        let largest = comp_sizes
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i);
+        let main = |c: u32| {
+            comp_sizes[c as usize] >= MAIN_PART_MIN_JUNCTIONS || Some(c as usize) == largest
+        };
+        let main_parts = (0..comp_sizes.len() as u32).filter(|&c| main(c)).count();
 
         // Renumber the kept vertices along a Hilbert curve, for locality in searches.
         let coords: Vec<Coord> = vertex_node
             .iter()
             .map(|&n| raw.node_coords[n as usize])
             .collect();
-        let mut kept: Vec<u32> = (0..n_vertices as u32)
-            .filter(|&v| comp[v as usize])
-            .collect();
+        let mut kept: Vec<u32> = (0..n_vertices as u32).collect();
         let (min_lon, max_lon, min_lat, max_lat) = bbox(kept.iter().map(|&v| coords[v as usize]));
         kept.sort_by_cached_key(|&v| {
             let c = coords[v as usize];
@@ -299,7 +320,9 @@ impl Graph {
             g.link_v.push(v);
             g.link_time_ms.push(l.time_ms);
             g.link_back_ms.push(l.back_ms);
-            g.link_flags.push(l.flags);
+            let small = !(main(comp_of[l.u as usize]) && main(comp_of[l.v as usize]));
+            g.link_flags
+                .push(l.flags | if small { SMALL_PART } else { 0 });
             g.link_class.push(l.class);
             g.shape_coord
                 .extend(l.shape.iter().map(|&n| raw.node_coords[n as usize]));
@@ -318,6 +341,13 @@ impl Graph {
             links_kept: g.link_u.len() as u64,
             km_total,
             km_kept: (0..g.num_links() as u32)
+                .map(|l| g.link_length_m(l))
+                .sum::<f64>()
+                / 1000.0,
+            parts: comp_sizes.len() as u64,
+            main_parts: main_parts as u64,
+            km_small_parts: (0..g.num_links() as u32)
+                .filter(|&l| g.link_flags[l as usize] & SMALL_PART != 0)
                 .map(|l| g.link_length_m(l))
                 .sum::<f64>()
                 / 1000.0,
@@ -421,9 +451,13 @@ impl Graph {
             self.link_back_ms[l as usize]
         }
     }
-    /// [`FORWARD`] and/or [`BACKWARD`].
+    /// [`FORWARD`] and/or [`BACKWARD`] (the directions a car may drive it).
     pub fn link_flags(&self, l: u32) -> u8 {
-        self.link_flags[l as usize]
+        self.link_flags[l as usize] & (FORWARD | BACKWARD)
+    }
+    /// True when the link belongs to a main strongly connected part ([`SMALL_PART`]).
+    pub fn link_in_main_part(&self, l: u32) -> bool {
+        self.link_flags[l as usize] & SMALL_PART == 0
     }
     pub fn link_class(&self, l: u32) -> u8 {
         self.link_class[l as usize]
@@ -505,8 +539,8 @@ fn hilbert_key(c: Coord, min_lon: i32, max_lon: i32, min_lat: i32, max_lat: i32)
     d
 }
 
-/// Marks the vertices of the largest strongly connected component (iterative Tarjan).
-pub(crate) fn largest_scc(n: usize, arcs: &[(u32, u32)]) -> Vec<bool> {
+/// The strongly connected component of every vertex, and the size of each (iterative Tarjan).
+pub(crate) fn strong_components(n: usize, arcs: &[(u32, u32)]) -> (Vec<u32>, Vec<usize>) {
     let mut first = vec![0u32; n + 1];
     for &(a, _) in arcs {
         first[a as usize + 1] += 1;
@@ -574,7 +608,14 @@ pub(crate) fn largest_scc(n: usize, arcs: &[(u32, u32)]) -> Vec<bool> {
             }
         }
     }
-    // Largest component; ties go to the lower component number (deterministic).
+    (comp_of, comp_sizes)
+}
+
+/// Marks the vertices of the largest strongly connected component; ties go to the lower
+/// component number (deterministic).
+#[cfg(test)]
+fn largest_scc(n: usize, arcs: &[(u32, u32)]) -> Vec<bool> {
+    let (comp_of, comp_sizes) = strong_components(n, arcs);
     let best = comp_sizes
         .iter()
         .enumerate()
@@ -706,6 +747,57 @@ mod tests {
         let len = g.link_length_m(0);
         assert_eq!(g.link_time_ms(0, FORWARD), time_ms(len, 40.0));
         assert_eq!(g.link_time_ms(0, BACKWARD), time_ms(len, 56.0));
+    }
+
+    #[test]
+    fn every_part_is_kept_and_snapping_prefers_a_main_part_within_the_limit() {
+        // A: a two-way chain of 4 nodes along 44.0°N (the largest part, so a main one);
+        // B: an isolated two-way road 0.002° (about 220 m) north of A's middle.
+        let c = |lon: f64, lat: f64| Coord::from_deg(lon, lat);
+        let two_way = |start: u32, end: u32| crate::RawWay {
+            nodes_start: start,
+            nodes_end: end,
+            ..way(30.0, 30.0, None)
+        };
+        let raw = RawNetwork {
+            node_ids: (0..6).collect(),
+            node_coords: vec![
+                c(3.000, 44.0),
+                c(3.001, 44.0),
+                c(3.002, 44.0),
+                c(3.003, 44.0),
+                c(3.0010, 44.002),
+                c(3.0020, 44.002),
+            ],
+            ways: vec![two_way(0, 4), two_way(4, 6)],
+            way_nodes: vec![0, 1, 2, 3, 4, 5],
+            classes: vec!["residential".into()],
+            profile_name: "test".into(),
+            osrm_segments: false,
+            ways_in_file: 2,
+            missing_nodes: 0,
+        };
+        let g = Graph::from_raw(&raw);
+        assert_eq!(g.num_vertices(), 4, "both ends of both ways");
+        assert_eq!((g.stats().parts, g.stats().main_parts), (2, 1));
+        let small: Vec<u32> = (0..g.num_links() as u32)
+            .filter(|&l| !g.link_in_main_part(l))
+            .collect();
+        assert_eq!(small.len(), 1);
+        let index = crate::SnapIndex::new(&g);
+        // 30 m south of B, about 190 m north of A.
+        let (lon, lat) = (3.0015, 44.00173);
+        let s = index.snap(&g, lon, lat, 1_000.0).unwrap();
+        assert!(
+            g.link_in_main_part(s.link),
+            "main road within the limit: {s:?}"
+        );
+        assert!(s.dist_m > 150.0);
+        // No main road within 100 m: the nearest road of the small part.
+        let s = index.snap(&g, lon, lat, 100.0).unwrap();
+        assert_eq!(s.link, small[0]);
+        assert!(s.dist_m < 40.0);
+        assert!(index.snap(&g, lon, lat, 10.0).is_err());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! * [`Profile`]: OSM tags to speed and direction, a pure function: [`CarProfile`] (`car`, the
 //!   default, modelled on OSRM's car.lua) or [`SimpleProfile`] (`simple`), TOML-extensible;
 //! * [`import_pbf`] -> [`RawNetwork`]: car ways and the nodes they use, from a `.osm.pbf`;
-//! * [`Graph::from_raw`] -> [`Graph`]: the frozen CSR graph (largest strongly connected
-//!   component, integer milliseconds, exact link geometry);
+//! * [`Graph::from_raw`] -> [`Graph`]: the frozen CSR graph (every strongly connected part, small
+//!   parts marked, integer milliseconds, exact link geometry);
 //! * [`SnapIndex`]: snaps points onto links, with a distance limit;
 //! * [`Graph::nearest_sites`], [`SiteSeeds`], [`point_time`], [`Scratch`]: the searches;
 //! * [`cache`]: the versioned binary graph file (`.zbg`).
@@ -34,7 +34,9 @@ mod snap;
 
 pub use cache::write_atomic;
 pub use error::RoutingError;
-pub use graph::{Arc, BACKWARD, FORWARD, Graph, GraphStats, time_ms};
+pub use graph::{
+    Arc, BACKWARD, FORWARD, Graph, GraphStats, MAIN_PART_MIN_JUNCTIONS, SMALL_PART, time_ms,
+};
 pub use import::{MISSING, RawNetwork, RawWay, import_pbf};
 pub use profile::{BUILTIN_PROFILES, CarProfile, Profile, SimpleProfile, WayRule, parse_duration};
 pub use search::{

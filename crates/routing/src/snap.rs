@@ -201,9 +201,29 @@ impl SnapIndex {
         &self.entries[self.cell_start[c] as usize..self.cell_start[c + 1] as usize]
     }
 
-    /// Snaps a WGS84 point to the nearest position on a link within `max_m` metres.
-    /// Ties go to the lower link then segment number.
+    /// Snaps a WGS84 point to the nearest position on a link within `max_m` metres: on a link
+    /// of a main part of the network when one is within the limit, else on the nearest link of
+    /// a small part (an island's or a fragment's: never silently across the sea to the
+    /// mainland, never to a dead fragment when a main road is near). Ties go to the lower link
+    /// then segment number.
     pub fn snap(&self, graph: &Graph, lon: f64, lat: f64, max_m: f64) -> Result<Snap, Unsnapped> {
+        if graph.stats().main_parts < graph.stats().parts
+            && let Ok(s) = self.nearest(graph, lon, lat, max_m, true)
+        {
+            return Ok(s);
+        }
+        self.nearest(graph, lon, lat, max_m, false)
+    }
+
+    /// The nearest position within `max_m` on any link, or (`main_only`) on a main part's link.
+    fn nearest(
+        &self,
+        graph: &Graph,
+        lon: f64,
+        lat: f64,
+        max_m: f64,
+        main_only: bool,
+    ) -> Result<Snap, Unsnapped> {
         if self.is_empty() {
             return Err(Unsnapped {
                 nearest_m: None,
@@ -241,6 +261,9 @@ impl SnapIndex {
         let beaten = |best: &Option<Candidate>, lower: f64| best.is_some_and(|b| lower > b.0);
         let consider = |best: &mut Option<Candidate>, seg: u32| {
             let (l, i) = self.segment(seg);
+            if main_only && !graph.link_in_main_part(l) {
+                return;
+            }
             // A cheap plane distance first: the exact one only for a segment that may win.
             let shape = graph.link_shape(l);
             let (a, b) = (shape[i as usize], shape[i as usize + 1]);
@@ -303,6 +326,10 @@ impl SnapIndex {
             // once beyond twice the limit, near enough to say how far the roads are (the disc
             // up to the nearest road far away would be a large part of the grid).
             let unseen_m = r as f64 * self.cell * M_PER_DEG * ratio;
+            // A main road is wanted only within the limit.
+            if main_only && unseen_m > max_m {
+                break;
+            }
             if let Some((bd, ..)) = best
                 && (bd < unseen_m || unseen_m > FAR_M.max(max_m * 2.0 + 1_000.0))
             {

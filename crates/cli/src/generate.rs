@@ -40,7 +40,7 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<()> {
     if s.components > 1 {
         eprintln!(
             "note: the network has {} parts no road under {} km could join (islands): the \
-             import keeps the largest",
+             import keeps them all, and an island's homes reach only its own sites",
             s.components,
             zb_territory::plan::MAX_LINK_M / 1000.0
         );

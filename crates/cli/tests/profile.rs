@@ -18,31 +18,34 @@ fn demand_points() -> String {
     ])
 }
 
-#[test]
-fn slower_profile_gives_larger_times() {
-    let Some(pbf) = data(MONACO) else { return };
-    let s = Scratch::new();
+/// Monaco times from the demand points to Monaco-Ville with the default profile and with
+/// `--profile <profile>`: (default rows, profile rows).
+fn default_and_with(s: &Scratch, pbf: &Path, profile: &str) -> (Vec<OutRow>, Vec<OutRow>) {
     let sites = s.file(
         "sites.csv",
         points_csv(&[("synthetic-site-mv", MONACO_VILLE)]),
     );
     let demand = s.file("demand.csv", demand_points());
-    let slow = s.file("slow.toml", scaled_profile("synthetic-slow-car", 0.5));
-
-    times("--pbf", &pbf, &sites, &demand, &s.out, &[]).assert_ok();
-    let fast = read_out(&s.out);
-    let slow_out = s.path("out-slow.csv");
-    let slow_arg = slow.to_str().expect("utf-8 path");
+    times("--pbf", pbf, &sites, &demand, &s.out, &[]).assert_ok();
+    let other = s.path("out-profile.csv");
     times(
         "--pbf",
-        &pbf,
+        pbf,
         &sites,
         &demand,
-        &slow_out,
-        &["--profile", slow_arg],
+        &other,
+        &["--profile", profile],
     )
     .assert_ok();
-    let slower = read_out(&slow_out);
+    (read_out(&s.out), read_out(&other))
+}
+
+#[test]
+fn slower_profile_gives_larger_times() {
+    let Some(pbf) = data(MONACO) else { return };
+    let s = Scratch::new();
+    let slow = s.file("slow.toml", scaled_profile("synthetic-slow-car", 0.5));
+    let (fast, slower) = default_and_with(&s, &pbf, slow.to_str().expect("utf-8 path"));
 
     assert_eq!(fast.len(), slower.len());
     let (mut sum_fast, mut sum_slow) = (0.0, 0.0);
@@ -200,25 +203,7 @@ fn times_help_names_the_built_in_profiles() {
 #[test]
 fn the_simple_profile_is_faster_than_the_car_default() {
     let Some(pbf) = data(MONACO) else { return };
-    let s = Scratch::new();
-    let sites = s.file(
-        "sites.csv",
-        points_csv(&[("synthetic-site-mv", MONACO_VILLE)]),
-    );
-    let demand = s.file("demand.csv", demand_points());
-    times("--pbf", &pbf, &sites, &demand, &s.out, &[]).assert_ok();
-    let car = read_out(&s.out);
-    let simple_out = s.path("out-simple.csv");
-    times(
-        "--pbf",
-        &pbf,
-        &sites,
-        &demand,
-        &simple_out,
-        &["--profile", "simple"],
-    )
-    .assert_ok();
-    let simple = read_out(&simple_out);
+    let (car, simple) = default_and_with(&Scratch::new(), &pbf, "simple");
     let (mut c, mut l) = (0.0, 0.0);
     for (a, b) in car.iter().zip(&simple) {
         if let (Some(a), Some(b)) = (a.secs(), b.secs()) {

@@ -290,17 +290,25 @@ fn has(list: &[String], v: &str) -> bool {
 /// `(forward, backward)` values of a sequence of keys, each with its `:forward` / `:backward`
 /// variant, the first key present deciding each direction (OSRM's
 /// `Tags.get_forward_backward_by_set`).
-fn by_set<'a>(
+fn by_set<'a, 'k>(
     tag: &impl Fn(&str) -> Option<&'a str>,
-    keys: &[&str],
+    keys: impl IntoIterator<Item = &'k str>,
 ) -> (Option<&'a str>, Option<&'a str>) {
+    // One buffer for the suffixed keys: this runs for every way of the file.
+    let mut buf = String::with_capacity(32);
+    let mut suffixed = |key: &str, suffix: &str| {
+        buf.clear();
+        buf.push_str(key);
+        buf.push_str(suffix);
+        tag(&buf)
+    };
     let (mut f, mut b) = (None, None);
     for key in keys {
         if f.is_none() {
-            f = tag(&format!("{key}:forward"));
+            f = suffixed(key, ":forward");
         }
         if b.is_none() {
-            b = tag(&format!("{key}:backward"));
+            b = suffixed(key, ":backward");
         }
         if f.is_none() || b.is_none() {
             let common = tag(key);
@@ -550,7 +558,7 @@ impl CarProfile {
         // handle_height, handle_width, handle_length, handle_weight
         let mut limit =
             |keys: &[&str], parse: &dyn Fn(&str) -> Option<f64>, min: f64, strict: bool| {
-                let (f, b) = by_set(&tag, keys);
+                let (f, b) = by_set(&tag, keys.iter().copied());
                 let too_small = |v: Option<&str>| {
                     v.and_then(parse)
                         .is_some_and(|x| if strict { x < min } else { x <= min })
@@ -589,8 +597,7 @@ impl CarProfile {
             true,
         );
         // access
-        let keys: Vec<&str> = self.access_hierarchy.iter().map(String::as_str).collect();
-        let (fa, ba) = by_set(&tag, &keys);
+        let (fa, ba) = by_set(&tag, self.access_hierarchy.iter().map(String::as_str));
         let (fa, ba) = (self.resolve_access(fa), self.resolve_access(ba));
         let restricted_class = highway.is_some_and(|h| has(&self.restricted_highways, h));
         let restricted = |a: Option<&str>| {
@@ -607,9 +614,9 @@ impl CarProfile {
             return None;
         }
         // oneway
-        let oneway = ["motorcar", "motor_vehicle", "vehicle"]
+        let oneway = ["oneway:motorcar", "oneway:motor_vehicle", "oneway:vehicle"]
             .iter()
-            .find_map(|k| tag(&format!("oneway:{k}")))
+            .find_map(|k| tag(k))
             .or_else(|| tag("oneway"));
         match oneway {
             Some("-1") => fwd_ok = false,
@@ -685,7 +692,7 @@ impl CarProfile {
         // maxspeed, times the reduction
         let (fm, bm) = by_set(
             &tag,
-            &[
+            [
                 "maxspeed:advisory",
                 "maxspeed",
                 "source:maxspeed",

@@ -36,6 +36,7 @@ use zb_routing::{
     BACKWARD, Direction, FORWARD, Graph, Scratch, SiteSeeds, Snap, Unsnapped, point_time,
 };
 
+use crate::whatif::UnitsByNode;
 use crate::{CoverageError, Study};
 
 /// Smallest travel threshold accepted, minutes.
@@ -472,64 +473,6 @@ impl State {
     }
 }
 
-/// Units indexed by the end vertices of the link they snapped on, and by that link: the units
-/// a bounded search may reach.
-struct UnitsByVertex {
-    first: Vec<u32>,
-    units: Vec<u32>,
-    on_link: HashMap<u32, Vec<u32>>,
-}
-
-impl UnitsByVertex {
-    fn new(study: &Study, eligible: &[bool]) -> UnitsByVertex {
-        let graph = &*study.graph;
-        let ends = |i: usize| -> Option<(u32, u32)> {
-            if !eligible[i] {
-                return None;
-            }
-            study.unit_snaps[i]
-                .as_ref()
-                .ok()
-                .map(|s| graph.link_ends(s.link))
-        };
-        let mut first = vec![0u32; graph.num_vertices() + 1];
-        for i in 0..eligible.len() {
-            if let Some((u, v)) = ends(i) {
-                first[u as usize + 1] += 1;
-                if v != u {
-                    first[v as usize + 1] += 1;
-                }
-            }
-        }
-        for v in 0..graph.num_vertices() {
-            first[v + 1] += first[v];
-        }
-        let mut fill = first.clone();
-        let mut units = vec![0u32; first[graph.num_vertices()] as usize];
-        let mut on_link: HashMap<u32, Vec<u32>> = HashMap::new();
-        for i in 0..eligible.len() {
-            if let Some((u, v)) = ends(i) {
-                for end in if v != u { vec![u, v] } else { vec![u] } {
-                    units[fill[end as usize] as usize] = i as u32;
-                    fill[end as usize] += 1;
-                }
-                if let Ok(s) = &study.unit_snaps[i] {
-                    on_link.entry(s.link).or_default().push(i as u32);
-                }
-            }
-        }
-        UnitsByVertex {
-            first,
-            units,
-            on_link,
-        }
-    }
-
-    fn at(&self, v: u32) -> &[u32] {
-        &self.units[self.first[v as usize] as usize..self.first[v as usize + 1] as usize]
-    }
-}
-
 /// For each candidate, the eligible units (sorted) it serves within the threshold.
 fn catchments(
     study: &Study,
@@ -538,7 +481,7 @@ fn catchments(
     threshold_min: f64,
 ) -> Vec<Vec<u32>> {
     let graph: &Graph = &study.graph;
-    let by_vertex = UnitsByVertex::new(study, eligible);
+    let by_node = UnitsByNode::new(study, |i| eligible[i]);
     let limit = limit_ms(threshold_min);
     snaps
         .par_iter()
@@ -547,15 +490,13 @@ fn catchments(
             |(scratch, reached), snap| {
                 let seeds = SiteSeeds::new(graph, &[(0, *snap)]);
                 scratch.run(graph, Direction::Backward, &seeds.sources(), Some(limit));
-                // A unit is served only through an end of its link the search reached, or
-                // straight along the candidate's own link.
+                // A unit is served only through a direction of its link the search reached,
+                // or straight along the candidate's own link.
                 reached.clear();
-                for &v in scratch.settled() {
-                    reached.extend_from_slice(by_vertex.at(v));
+                for &n in scratch.settled() {
+                    reached.extend_from_slice(by_node.at(n));
                 }
-                if let Some(on) = by_vertex.on_link.get(&snap.link) {
-                    reached.extend_from_slice(on);
-                }
+                reached.extend(by_node.on_link(snap.link));
                 reached.sort_unstable();
                 reached.dedup();
                 let scratch: &Scratch = scratch;
@@ -775,7 +716,8 @@ fn probe_bounds(study: &Study, snaps: &[Snap], probes: &[u32], cur: &[f64]) -> V
                 };
                 let (u, a, v, rest) = ends(home);
                 let sources = [(u, a.round() as u32), (v, rest.round() as u32)];
-                scratch.run(graph, Direction::Forward, &sources, limit);
+                // Over junctions, turns free: a lower bound of the turn-aware times.
+                scratch.run_junctions(graph, Direction::Forward, &sources, limit);
                 let at = |x: u32, extra: f64| {
                     scratch
                         .time_ms(x)

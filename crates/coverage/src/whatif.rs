@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use zb_places::Site;
-use zb_routing::{NearestField, SiteSeeds, Snap, point_time};
+use zb_routing::{NearestField, SiteSeeds, Snap, point_nodes, point_time};
 
 use crate::evaluate::{KindCoverage, ReachOrders, Status, UnitResult, ZoneLayout, unit_result};
 use crate::scenario::Scenario;
@@ -41,40 +41,65 @@ pub struct KindBase {
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub kinds: BTreeMap<String, KindBase>,
-    /// Demand units by junction: the units on a link, under both its ends (CSR).
-    units_first: Vec<u32>,
-    units_at: Vec<u32>,
-    /// Demand units by link (for sites on the same link).
-    units_on_link: HashMap<u32, Vec<u32>>,
+    /// Demand units by the search nodes their time reads.
+    units: UnitsByNode,
+}
+
+/// Units indexed (CSR) by the search nodes their time reads ([`zb_routing::point_nodes`]): the
+/// units a change of those nodes, or a site on their link, may retime.
+#[derive(Debug, Clone)]
+pub(crate) struct UnitsByNode {
+    first: Vec<u32>,
+    units: Vec<u32>,
+}
+
+impl UnitsByNode {
+    /// `keep(i)`: whether unit `i` is indexed.
+    pub(crate) fn new(study: &Study, keep: impl Fn(usize) -> bool) -> UnitsByNode {
+        let graph = &*study.graph;
+        let n = graph.num_nodes();
+        let nodes: Vec<Vec<u32>> = study
+            .unit_snaps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                Ok(s) if keep(i) => point_nodes(graph, s),
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut first = vec![0u32; n + 1];
+        for ns in &nodes {
+            for &x in ns {
+                first[x as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut pos = first.clone();
+        let mut units = vec![0u32; first[n] as usize];
+        for (i, ns) in nodes.iter().enumerate() {
+            for &x in ns {
+                units[pos[x as usize] as usize] = i as u32;
+                pos[x as usize] += 1;
+            }
+        }
+        UnitsByNode { first, units }
+    }
+
+    /// The units reading search node `n`.
+    pub(crate) fn at(&self, n: u32) -> &[u32] {
+        &self.units[self.first[n as usize] as usize..self.first[n as usize + 1] as usize]
+    }
+
+    /// The units on link `l` (they all read one of its two directions).
+    pub(crate) fn on_link(&self, l: u32) -> impl Iterator<Item = u32> + '_ {
+        self.at(2 * l).iter().chain(self.at(2 * l + 1)).copied()
+    }
 }
 
 impl Baseline {
     pub fn new(study: &Study) -> Baseline {
-        let n = study.graph.num_vertices();
-        let mut count = vec![0u32; n + 1];
-        let mut units_on_link: HashMap<u32, Vec<u32>> = HashMap::new();
-        for (i, s) in study.unit_snaps.iter().enumerate() {
-            if let Ok(s) = s {
-                let (u, v) = study.graph.link_ends(s.link);
-                count[u as usize + 1] += 1;
-                count[v as usize + 1] += 1;
-                units_on_link.entry(s.link).or_default().push(i as u32);
-            }
-        }
-        for i in 0..n {
-            count[i + 1] += count[i];
-        }
-        let mut pos = count.clone();
-        let mut units_at = vec![0u32; count[n] as usize];
-        for (i, s) in study.unit_snaps.iter().enumerate() {
-            if let Ok(s) = s {
-                let (u, v) = study.graph.link_ends(s.link);
-                for x in [u, v] {
-                    units_at[pos[x as usize] as usize] = i as u32;
-                    pos[x as usize] += 1;
-                }
-            }
-        }
         let kinds = study
             .kinds()
             .into_iter()
@@ -85,15 +110,8 @@ impl Baseline {
             .collect();
         Baseline {
             kinds,
-            units_first: count,
-            units_at,
-            units_on_link,
+            units: UnitsByNode::new(study, |_| true),
         }
-    }
-
-    fn units_at(&self, v: u32) -> &[u32] {
-        &self.units_at
-            [self.units_first[v as usize] as usize..self.units_first[v as usize + 1] as usize]
     }
 }
 
@@ -178,7 +196,8 @@ pub struct KindWhatIf {
     pub groups: BTreeMap<String, Vec<AggDiff>>,
     /// Units whose status changed, in unit order.
     pub changed: Vec<UnitChange>,
-    /// Junctions whose nearest site or time changed (the incremental searches' work).
+    /// Search nodes (directed links) whose nearest site or time changed (the incremental
+    /// searches' work).
     pub junctions_updated: usize,
     /// The secrecy of `before` when the baseline has it already.
     pub before_protection: Option<Arc<Protection>>,
@@ -377,33 +396,28 @@ impl Baseline {
                 vec![None; study.units.len()],
             ),
         };
-        let mut dirty_vertices: Vec<u32> = Vec::new();
+        let mut dirty_nodes: Vec<u32> = Vec::new();
         let mut dirty_links: Vec<u32> = Vec::new();
         for &s in removals {
             if let Ok(snap) = study.site_snaps[s as usize] {
                 dirty_links.push(snap.link);
             }
             seeds.remove(s);
-            dirty_vertices.extend(graph.remove_from_field(&mut field, s, &seeds.seeds));
+            dirty_nodes.extend(graph.remove_from_field(&mut field, s, &seeds.seeds));
         }
         for &(s, snap) in additions {
             let new = seeds.add(graph, s, snap);
             dirty_links.push(snap.link);
-            dirty_vertices.extend(graph.add_to_field(&mut field, &new));
+            dirty_nodes.extend(graph.add_to_field(&mut field, &new));
         }
-        let junctions_updated = dirty_vertices.len();
-        // The units on a link touching a changed junction or site, each once, in unit order:
-        // sorted when they are few, marked in a bitmap of every unit when they are many.
-        let mut units: Vec<u32> = dirty_vertices
+        let junctions_updated = dirty_nodes.len();
+        // The units reading a changed search node or sharing a link with a changed site, each
+        // once, in unit order: sorted when they are few, marked in a bitmap of every unit when
+        // they are many.
+        let mut units: Vec<u32> = dirty_nodes
             .iter()
-            .flat_map(|&v| self.units_at(v).iter().copied())
-            .chain(
-                dirty_links
-                    .iter()
-                    .filter_map(|l| self.units_on_link.get(l))
-                    .flatten()
-                    .copied(),
-            )
+            .flat_map(|&n| self.units.at(n).iter().copied())
+            .chain(dirty_links.iter().flat_map(|&l| self.units.on_link(l)))
             .collect();
         if units.len() * 8 < study.units.len() {
             units.sort_unstable();

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use crate::RoutingError;
 use crate::geom::Coord;
-use crate::graph::{BACKWARD, FORWARD, Graph, GraphStats, SMALL_PART};
+use crate::graph::{Arc, BACKWARD, FORWARD, Graph, GraphStats, SMALL_PART};
 
 const MAGIC: &[u8; 8] = b"ZBGRAPH\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Writes the graph to `path` atomically (a temporary file in the same folder, then a rename).
@@ -181,6 +181,12 @@ fn encode(g: &Graph) -> Vec<u8> {
         s.links_kept,
         s.parts,
         s.main_parts,
+        s.barriers,
+        s.obstacles,
+        s.restrictions_applied,
+        s.restrictions_via_ways,
+        s.restrictions_unusable,
+        s.turns,
     ] {
         w.u64(v);
     }
@@ -202,6 +208,13 @@ fn encode(g: &Graph) -> Vec<u8> {
     w.0.reserve(g.shape_cum_m.len() * 4);
     for c in &g.shape_cum_m {
         w.0.extend_from_slice(&c.to_le_bytes());
+    }
+    w.u32(g.turns.len() as u32);
+    w.u32s(&g.turn_first);
+    w.0.reserve(g.turns.len() * 8);
+    for t in &g.turns {
+        w.0.extend_from_slice(&t.other.to_le_bytes());
+        w.0.extend_from_slice(&t.time_ms.to_le_bytes());
     }
     w.0
 }
@@ -282,7 +295,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
     let classes = (0..n_classes)
         .map(|_| r.str("class name"))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut counts = [0u64; 10];
+    let mut counts = [0u64; 16];
     for c in &mut counts {
         *c = r.u64("statistics")?;
     }
@@ -297,6 +310,12 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         links_kept: counts[7],
         parts: counts[8],
         main_parts: counts[9],
+        barriers: counts[10],
+        obstacles: counts[11],
+        restrictions_applied: counts[12],
+        restrictions_via_ways: counts[13],
+        restrictions_unusable: counts[14],
+        turns: counts[15],
         km_total: r.f64("statistics")?,
         km_kept: r.f64("statistics")?,
         km_small_parts: r.f64("statistics")?,
@@ -321,10 +340,33 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
+    let n_t = r.u32("turn count")? as usize;
+    let turn_first = r.u32s(2 * n_l + 1, "turn offsets")?;
+    let turn_bytes = r.take(n_t.checked_mul(8).ok_or_else(|| too_big("turns"))?, "turns")?;
+    let turns: Vec<Arc> = turn_bytes
+        .chunks_exact(8)
+        .map(|c| Arc {
+            other: u32::from_le_bytes(c[..4].try_into().expect("4 bytes")),
+            time_ms: u32::from_le_bytes(c[4..].try_into().expect("4 bytes")),
+        })
+        .collect();
     if r.pos != payload.len() {
         return Err(DecodeError::Corrupt(
-            "unexpected bytes after the shape lengths".into(),
+            "unexpected bytes after the turns".into(),
         ));
+    }
+    if turn_first.first() != Some(&0)
+        || turn_first.last().map(|&t| t as usize) != Some(n_t)
+        || turn_first.windows(2).any(|w| w[1] < w[0])
+    {
+        return Err(DecodeError::Corrupt(
+            "turn offsets do not cover the turns".into(),
+        ));
+    }
+    if let Some(i) = turns.iter().position(|t| t.other as usize >= 2 * n_l) {
+        return Err(DecodeError::Corrupt(format!(
+            "turn {i} leads to a directed link out of range"
+        )));
     }
     // Range checks: after these, no index in the graph can be out of bounds.
     let bad =
@@ -370,10 +412,20 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         fwd: Vec::new(),
         bwd_first: Vec::new(),
         bwd: Vec::new(),
+        turn_first: Vec::new(),
+        turns: Vec::new(),
+        rturn_first: Vec::new(),
+        rturns: Vec::new(),
+        link_ferry: Vec::new(),
+        vout_first: Vec::new(),
+        vout: Vec::new(),
+        vin_first: Vec::new(),
+        vin: Vec::new(),
         classes,
         profile_name,
         stats,
     };
     g.build_adjacency();
+    g.set_turns(turn_first, turns);
     Ok(g)
 }

@@ -8,21 +8,23 @@
 //! left out is counted in [`GraphStats`].
 
 use crate::geom::{Coord, coord_dist_m, osrm_segment_m};
-use crate::import::{MISSING, RawNetwork};
+use crate::import::{MISSING, RawNetwork, Via};
+use crate::turns::{self, Bans, Incidence, VertexRule};
 
 /// Link may be driven from `u` to `v`.
 pub const FORWARD: u8 = 1;
 /// Link may be driven from `v` to `u`.
 pub const BACKWARD: u8 = 2;
-/// Link in a small strongly connected part of the network (fewer than
-/// [`MAIN_PART_MIN_JUNCTIONS`] junctions, and not the largest part): snapping avoids it when a
-/// road of a main part is within the limit.
+/// Link in a small strongly connected part of the network (no direction of it in a part of
+/// [`MAIN_PART_MIN_NODES`] directed links or more, nor in the largest part): snapping avoids
+/// it when a road of a main part is within the limit.
 pub const SMALL_PART: u8 = 4;
 
-/// A strongly connected part of at least this many junctions (or the largest part) is a main
-/// part. OSRM moves points off parts under 1,000 edge-based nodes; junctions are about half as
-/// many as directed links.
-pub const MAIN_PART_MIN_JUNCTIONS: usize = 500;
+/// A strongly connected part of the edge-based graph (directed links joined by the turns a
+/// car may make: barriers, turn restrictions and u-turn rules count) with at least this many
+/// directed links, or the largest part, is a main part. OSRM's default: it moves points off
+/// parts under 1,000 edge-based nodes.
+pub const MAIN_PART_MIN_NODES: usize = 1000;
 
 /// An arc of the CSR adjacency: the other end and the time in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,17 @@ pub struct GraphStats {
     pub main_parts: u64,
     /// Road length of the links in small parts.
     pub km_small_parts: f64,
+    /// Junctions where a barrier blocks passage, and junctions with a cost (signals, stop,
+    /// give way, gate).
+    pub barriers: u64,
+    pub obstacles: u64,
+    /// Turn restrictions applied (via a node), read but via ways (not applied), and unusable
+    /// (a member missing from the car network, or from/to ways not ending at the via node).
+    pub restrictions_applied: u64,
+    pub restrictions_via_ways: u64,
+    pub restrictions_unusable: u64,
+    /// Turns between directed links (the edges of the edge-based search).
+    pub turns: u64,
 }
 
 impl GraphStats {
@@ -98,6 +111,18 @@ pub struct Graph {
     pub(crate) fwd: Vec<Arc>,
     pub(crate) bwd_first: Vec<u32>,
     pub(crate) bwd: Vec<Arc>,
+    /// The turns from each search node ([`crate::turns`]), and into each (rebuilt on load).
+    pub(crate) turn_first: Vec<u32>,
+    pub(crate) turns: Vec<Arc>,
+    pub(crate) rturn_first: Vec<u32>,
+    pub(crate) rturns: Vec<Arc>,
+    /// Per link, a ferry or shuttle train (derived from the class).
+    pub(crate) link_ferry: Vec<bool>,
+    /// Per junction, the search nodes leaving it and arriving at it (derived).
+    pub(crate) vout_first: Vec<u32>,
+    pub(crate) vout: Vec<u32>,
+    pub(crate) vin_first: Vec<u32>,
+    pub(crate) vin: Vec<u32>,
     pub(crate) classes: Vec<String>,
     pub(crate) profile_name: String,
     pub(crate) stats: GraphStats,
@@ -111,6 +136,7 @@ pub fn time_ms(length_m: f64, speed_kmh: f64) -> u32 {
 }
 
 struct Link {
+    way: u32,
     u: u32,
     v: u32,
     time_ms: u32,
@@ -149,9 +175,13 @@ impl Graph {
             }
             extra_pieces += made.saturating_sub(1);
         }
-        // A node is a vertex if a piece ends there or it is used more than once.
+        // A node is a vertex if a piece ends there, it is used more than once, or it does
+        // something to a car (a barrier, signals…: turns there cost or are forbidden).
         let mut uses = vec![0u8; n_nodes];
         let mut is_vertex = vec![false; n_nodes];
+        for &(n, _) in &raw.node_rules {
+            is_vertex[n as usize] = true;
+        }
         for (_, p) in &pieces {
             for &n in p {
                 uses[n as usize] = uses[n as usize].saturating_add(1);
@@ -233,6 +263,7 @@ impl Graph {
                     }
                     let (time_ms, back_ms) = link_times(&shape, acc);
                     links.push(Link {
+                        way: *wi as u32,
                         u: vertex_of[p[start] as usize],
                         v: vertex_of[p[i] as usize],
                         time_ms,
@@ -254,26 +285,6 @@ impl Graph {
             .map(|l| l.cum.last().copied().unwrap_or(0.0))
             .sum::<f64>()
             / 1000.0;
-        let arcs: Vec<(u32, u32)> = links
-            .iter()
-            .flat_map(|l| {
-                let f = (l.flags & FORWARD != 0).then_some((l.u, l.v));
-                let b = (l.flags & BACKWARD != 0).then_some((l.v, l.u));
-                f.into_iter().chain(b)
-            })
-            .collect();
-        let (comp_of, comp_sizes) = strong_components(n_vertices, &arcs);
-        drop(arcs);
-        let largest = comp_sizes
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i);
-        let main = |c: u32| {
-            comp_sizes[c as usize] >= MAIN_PART_MIN_JUNCTIONS || Some(c as usize) == largest
-        };
-        let main_parts = (0..comp_sizes.len() as u32).filter(|&c| main(c)).count();
-
         // Renumber the kept vertices along a Hilbert curve, for locality in searches.
         let coords: Vec<Coord> = vertex_node
             .iter()
@@ -306,23 +317,32 @@ impl Graph {
             fwd: Vec::new(),
             bwd_first: Vec::new(),
             bwd: Vec::new(),
+            turn_first: Vec::new(),
+            turns: Vec::new(),
+            rturn_first: Vec::new(),
+            rturns: Vec::new(),
+            link_ferry: Vec::new(),
+            vout_first: Vec::new(),
+            vout: Vec::new(),
+            vin_first: Vec::new(),
+            vin: Vec::new(),
             classes: raw.classes.clone(),
             profile_name: raw.profile_name.clone(),
             stats: GraphStats::default(),
         };
         let links_total = links.len() as u64;
+        let mut link_way = Vec::with_capacity(links.len());
         for l in links {
             let (u, v) = (new_id[l.u as usize], new_id[l.v as usize]);
             if u == u32::MAX || v == u32::MAX {
                 continue;
             }
+            link_way.push(l.way);
             g.link_u.push(u);
             g.link_v.push(v);
             g.link_time_ms.push(l.time_ms);
             g.link_back_ms.push(l.back_ms);
-            let small = !(main(comp_of[l.u as usize]) && main(comp_of[l.v as usize]));
-            g.link_flags
-                .push(l.flags | if small { SMALL_PART } else { 0 });
+            g.link_flags.push(l.flags);
             g.link_class.push(l.class);
             g.shape_coord
                 .extend(l.shape.iter().map(|&n| raw.node_coords[n as usize]));
@@ -330,6 +350,28 @@ impl Graph {
             g.shape_start.push(g.shape_coord.len() as u32);
         }
         g.build_adjacency();
+        // Junction rules, turn restrictions, then the turns.
+        let vertex = |node: u32| {
+            let v = vertex_of[node as usize];
+            (v != u32::MAX).then(|| new_id[v as usize])
+        };
+        let mut rules = vec![VertexRule::default(); g.num_vertices()];
+        for &(n, r) in &raw.node_rules {
+            if let Some(v) = vertex(n) {
+                rules[v as usize] = r.into();
+            }
+        }
+        let barriers = rules.iter().filter(|r| r.barrier).count() as u64;
+        let obstacles = rules
+            .iter()
+            .filter(|r| r.forward_s > 0.0 || r.backward_s > 0.0)
+            .count() as u64;
+        let inc = Incidence::new(&g);
+        let (bans, applied, via_ways, unusable) = resolve_bans(&g, raw, &inc, &link_way, &vertex);
+        let ferry = g.ferry_links();
+        let (tf, tt) = turns::build(&g, &inc, &rules, &ferry, &bans, raw.turn_model.as_ref());
+        g.set_turns(tf, tt);
+        let (parts, main_parts) = g.mark_small_parts();
         g.stats = GraphStats {
             ways_in_file: raw.ways_in_file,
             car_ways: raw.ways.len() as u64,
@@ -344,15 +386,131 @@ impl Graph {
                 .map(|l| g.link_length_m(l))
                 .sum::<f64>()
                 / 1000.0,
-            parts: comp_sizes.len() as u64,
-            main_parts: main_parts as u64,
+            parts,
+            main_parts,
             km_small_parts: (0..g.num_links() as u32)
                 .filter(|&l| g.link_flags[l as usize] & SMALL_PART != 0)
                 .map(|l| g.link_length_m(l))
                 .sum::<f64>()
                 / 1000.0,
+            barriers,
+            obstacles,
+            restrictions_applied: applied,
+            restrictions_via_ways: via_ways,
+            restrictions_unusable: unusable + raw.restrictions_unusable,
+            turns: g.turns.len() as u64,
         };
         g
+    }
+
+    /// Finds the strongly connected parts of the edge-based graph and flags the links of small
+    /// parts ([`SMALL_PART`]). Returns the number of parts (of drivable directed links) and of
+    /// main parts.
+    fn mark_small_parts(&mut self) -> (u64, u64) {
+        let n = self.num_nodes();
+        let arcs: Vec<(u32, u32)> = (0..n as u32)
+            .flat_map(|a| self.node_out(a).iter().map(move |t| (a, t.other)))
+            .collect();
+        let (comp_of, comp_sizes) = strong_components(n, &arcs);
+        drop(arcs);
+        let drivable: Vec<bool> = (0..n as u32).map(|x| self.node_drivable(x)).collect();
+        let largest = comp_sizes
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i);
+        let main =
+            |c: u32| comp_sizes[c as usize] >= MAIN_PART_MIN_NODES || Some(c as usize) == largest;
+        let mut seen = vec![false; comp_sizes.len()];
+        let (mut parts, mut main_parts) = (0u64, 0u64);
+        for x in 0..n {
+            let c = comp_of[x];
+            if drivable[x] && !seen[c as usize] {
+                seen[c as usize] = true;
+                parts += 1;
+                main_parts += u64::from(main(c));
+            }
+        }
+        for l in 0..self.num_links() {
+            let in_main = (0..2).any(|d| drivable[2 * l + d] && main(comp_of[2 * l + d]));
+            if !in_main {
+                self.link_flags[l] |= SMALL_PART;
+            }
+        }
+        (parts, main_parts)
+    }
+
+    /// Sets the forward turn adjacency and derives the backward one.
+    pub(crate) fn set_turns(&mut self, first: Vec<u32>, turns: Vec<Arc>) {
+        let (rf, rt) = turns::reverse(&first, &turns);
+        self.turn_first = first;
+        self.turns = turns;
+        self.rturn_first = rf;
+        self.rturns = rt;
+        self.link_ferry = self.ferry_links();
+        let inc = Incidence::new(self);
+        let (mut of, mut o, mut inf, mut i) = (vec![0u32], Vec::new(), vec![0u32], Vec::new());
+        for w in 0..self.num_vertices() as u32 {
+            o.extend(turns::leaving(self, &inc, w));
+            i.extend(turns::arriving(self, &inc, w));
+            of.push(o.len() as u32);
+            inf.push(i.len() as u32);
+        }
+        (self.vout_first, self.vout, self.vin_first, self.vin) = (of, o, inf, i);
+    }
+
+    /// The search nodes leaving junction `w` (its links a car may drive away from it).
+    pub fn vertex_out_nodes(&self, w: u32) -> &[u32] {
+        &self.vout[self.vout_first[w as usize] as usize..self.vout_first[w as usize + 1] as usize]
+    }
+
+    /// The search nodes arriving at junction `w`.
+    pub fn vertex_in_nodes(&self, w: u32) -> &[u32] {
+        &self.vin[self.vin_first[w as usize] as usize..self.vin_first[w as usize + 1] as usize]
+    }
+
+    /// Per link, true for a ferry or shuttle train (a change of mode when turning on or off).
+    pub(crate) fn ferry_links(&self) -> Vec<bool> {
+        let ferry_class: Vec<bool> = self
+            .classes
+            .iter()
+            .map(|c| c == "ferry" || c == "shuttle_train")
+            .collect();
+        self.link_class
+            .iter()
+            .map(|&c| ferry_class.get(c as usize).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// True when link `l` is a ferry (or shuttle train).
+    pub fn link_is_ferry(&self, l: u32) -> bool {
+        self.link_ferry[l as usize]
+    }
+
+    /// Search nodes: one per link and direction ([`crate::turns::node_of`]); a direction a car
+    /// may not drive has no turns.
+    pub fn num_nodes(&self) -> usize {
+        2 * self.link_u.len()
+    }
+    /// The turns out of search node `n`: the next node, and the turn's cost plus that node's
+    /// link time (ms).
+    pub fn node_out(&self, n: u32) -> &[Arc] {
+        &self.turns[self.turn_first[n as usize] as usize..self.turn_first[n as usize + 1] as usize]
+    }
+    /// The turns into search node `n`: the previous node, and the same cost.
+    pub fn node_in(&self, n: u32) -> &[Arc] {
+        &self.rturns
+            [self.rturn_first[n as usize] as usize..self.rturn_first[n as usize + 1] as usize]
+    }
+    /// Time in ms to drive the link of search node `n` in its direction.
+    pub fn node_time_ms(&self, n: u32) -> u32 {
+        let (l, d) = turns::link_dir(n);
+        self.link_time_ms(l, d)
+    }
+    /// True when a car may drive the link of node `n` in its direction.
+    pub fn node_drivable(&self, n: u32) -> bool {
+        let (l, d) = turns::link_dir(n);
+        self.link_flags(l) & d != 0
     }
 
     /// (Re)builds the CSR adjacency from the links (counting sort, stable by link id).
@@ -494,7 +652,78 @@ impl Graph {
             + self.shape_coord.len() * (size_of::<Coord>() + 4)
             + (self.fwd.len() + self.bwd.len()) * size_of::<Arc>()
             + (self.fwd_first.len() + self.bwd_first.len()) * 4
+            + (self.turns.len() + self.rturns.len()) * size_of::<Arc>()
+            + (self.turn_first.len() + self.rturn_first.len()) * 4
     }
+}
+
+/// Resolves via-node turn restrictions to search nodes. Returns the bans and how many were
+/// applied, via ways (not applied) and unusable.
+fn resolve_bans(
+    g: &Graph,
+    raw: &RawNetwork,
+    inc: &Incidence,
+    link_way: &[u32],
+    vertex: &dyn Fn(u32) -> Option<u32>,
+) -> (Bans, u64, u64, u64) {
+    let mut bans = Bans::default();
+    let (mut applied, mut via_ways, mut unusable) = (0u64, 0u64, 0u64);
+    let way_index = |id: i64| raw.ways.binary_search_by_key(&id, |w| w.osm_id).ok();
+    for r in &raw.restrictions {
+        let via = match &r.via {
+            Via::Node(id) => *id,
+            Via::Ways(_) => {
+                via_ways += 1;
+                continue;
+            }
+        };
+        let Some((ni, w)) = raw
+            .node_ids
+            .binary_search(&via)
+            .ok()
+            .and_then(|ni| vertex(ni as u32).map(|w| (ni as u32, w)))
+        else {
+            unusable += 1;
+            continue;
+        };
+        // From and to ways must be car ways that start or end at the via node (as OSRM).
+        let ends_at = |id: &i64| {
+            way_index(*id).filter(|&wi| {
+                let s = raw.way_node_slice(&raw.ways[wi]);
+                s.first() == Some(&ni) || s.last() == Some(&ni)
+            })
+        };
+        let from: Option<Vec<usize>> = r.from.iter().map(ends_at).collect();
+        let to: Option<Vec<usize>> = r.to.iter().map(ends_at).collect();
+        let (Some(from), Some(to)) = (from, to) else {
+            unusable += 1;
+            continue;
+        };
+        let of_ways =
+            |n: u32, ways: &[usize]| ways.contains(&(link_way[(n / 2) as usize] as usize));
+        let from_nodes: Vec<u32> = turns::arriving(g, inc, w)
+            .filter(|&a| of_ways(a, &from))
+            .collect();
+        let to_nodes: Vec<u32> = turns::leaving(g, inc, w)
+            .filter(|&b| of_ways(b, &to))
+            .collect();
+        if from_nodes.is_empty() || to_nodes.is_empty() {
+            unusable += 1;
+            continue;
+        }
+        for &a in &from_nodes {
+            if r.only {
+                let e = bans.only.entry(a).or_default();
+                e.extend(to_nodes.iter().copied());
+            } else {
+                for &b in &to_nodes {
+                    bans.no.insert((a, b));
+                }
+            }
+        }
+        applied += 1;
+    }
+    (bans, applied, via_ways, unusable)
 }
 
 fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {
@@ -694,6 +923,7 @@ mod tests {
             osrm_segments: osrm,
             ways_in_file: 1,
             missing_nodes: 0,
+            ..Default::default()
         }
     }
 
@@ -776,6 +1006,7 @@ mod tests {
             osrm_segments: false,
             ways_in_file: 2,
             missing_nodes: 0,
+            ..Default::default()
         };
         let g = Graph::from_raw(&raw);
         assert_eq!(g.num_vertices(), 4, "both ends of both ways");

@@ -14,7 +14,7 @@ use osmpbf::{BlobDecode, BlobReader, BlobType, ByteOffset};
 use rayon::prelude::*;
 
 use crate::geom::Coord;
-use crate::profile::{Profile, WayRule};
+use crate::profile::{NodeRule, Profile, TurnModel, WayRule};
 use crate::{Progress, RoutingError};
 
 /// Marks a node a way references but the file does not hold.
@@ -45,8 +45,28 @@ pub struct RawWay {
     pub nodes_end: u32,
 }
 
+/// What a turn restriction's `via` is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// An OSM node id.
+    Node(i64),
+    /// OSM way ids, in the relation's order.
+    Ways(Vec<i64>),
+}
+
+/// A turn restriction relation as read: OSM way ids, before any graph is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRestriction {
+    pub osm_id: i64,
+    /// `only_*` (else `no_*`).
+    pub only: bool,
+    pub from: Vec<i64>,
+    pub via: Via,
+    pub to: Vec<i64>,
+}
+
 /// The car ways of a PBF file and the positions of the nodes they use, before any graph is built.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RawNetwork {
     /// Sorted OSM ids of every node a car way references.
     pub node_ids: Vec<i64>,
@@ -62,6 +82,14 @@ pub struct RawNetwork {
     /// Times summed per OSM segment as OSRM does (cheap-ruler length, 0.1 s each, at least
     /// 0.1 s) rather than per link from the haversine length to the millisecond.
     pub osrm_segments: bool,
+    /// The nodes of car ways that do something to a car: index into `node_ids`, and the rule.
+    pub node_rules: Vec<(u32, NodeRule)>,
+    /// Turn restrictions of the profile's vehicle, sorted by relation id; relations with a
+    /// missing or unusable member are left out (counted in `restrictions_unusable`).
+    pub restrictions: Vec<RawRestriction>,
+    pub restrictions_unusable: u64,
+    /// How turns cost; `None` when every turn is free (the `simple` profile).
+    pub turn_model: Option<TurnModel>,
     /// Ways in the file (any kind) and the car ways kept.
     pub ways_in_file: u64,
     /// Referenced nodes the file does not hold.
@@ -207,9 +235,23 @@ pub fn import_pbf(
     progress.stage("ways", offsets.len() as u64);
     let per_block = par_blocks(path, &offsets, progress, |block| {
         let mut ways = Vec::new();
+        let mut restrictions = Vec::new();
+        let mut unusable = 0u64;
         let mut has_nodes = false;
         let mut n_ways = 0u64;
         for group in block.groups() {
+            for rel in group.relations() {
+                let tags: Vec<(&str, &str)> = rel.tags().collect();
+                let Some(only) =
+                    profile.restriction(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
+                else {
+                    continue;
+                };
+                match restriction_members(rel.id(), only, rel.members()) {
+                    Some(r) => restrictions.push(r),
+                    None => unusable += 1,
+                }
+            }
             has_nodes |= group.dense_nodes().next().is_some() || group.nodes().next().is_some();
             for way in group.ways() {
                 n_ways += 1;
@@ -227,20 +269,25 @@ pub fn import_pbf(
                 }
             }
         }
-        (has_nodes, n_ways, ways)
+        (has_nodes, n_ways, ways, restrictions, unusable)
     })?;
 
     let mut node_blobs = Vec::new();
     let mut recs = Vec::new();
     let mut ways_in_file = 0;
-    for (i, (has_nodes, n, ways)) in per_block.into_iter().enumerate() {
+    let mut restrictions = Vec::new();
+    let mut restrictions_unusable = 0;
+    for (i, (has_nodes, n, ways, rs, bad)) in per_block.into_iter().enumerate() {
         if has_nodes {
             node_blobs.push(offsets[i]);
         }
         ways_in_file += n;
         recs.extend(ways);
+        restrictions.extend(rs);
+        restrictions_unusable += bad;
     }
     recs.sort_unstable_by_key(|w| w.osm_id);
+    restrictions.sort_unstable_by_key(|r: &RawRestriction| r.osm_id);
 
     let mut node_ids: Vec<i64> = recs.iter().flat_map(|w| w.refs.iter().copied()).collect();
     node_ids.par_sort_unstable();
@@ -250,25 +297,60 @@ pub fn import_pbf(
     progress.stage("nodes", node_blobs.len() as u64);
     let found = par_blocks(path, &node_blobs, progress, |block| {
         let mut out: Vec<(u32, Coord)> = Vec::new();
-        let mut keep = |id: i64, lon_e7: i32, lat_e7: i32| {
-            if let Ok(i) = node_ids.binary_search(&id) {
-                out.push((i as u32, Coord { lon_e7, lat_e7 }));
-            }
-        };
+        let mut rules: Vec<(u32, NodeRule)> = Vec::new();
+        let mut tags: Vec<(&str, &str)> = Vec::new();
         for group in block.groups() {
             for n in group.dense_nodes() {
-                keep(n.id(), n.decimicro_lon(), n.decimicro_lat());
+                if let Ok(i) = node_ids.binary_search(&n.id()) {
+                    out.push((
+                        i as u32,
+                        Coord {
+                            lon_e7: n.decimicro_lon(),
+                            lat_e7: n.decimicro_lat(),
+                        },
+                    ));
+                    tags.clear();
+                    tags.extend(n.tags());
+                    if !tags.is_empty()
+                        && let Some(r) = profile
+                            .node_rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
+                    {
+                        rules.push((i as u32, r));
+                    }
+                }
             }
             for n in group.nodes() {
-                keep(n.id(), n.decimicro_lon(), n.decimicro_lat());
+                if let Ok(i) = node_ids.binary_search(&n.id()) {
+                    out.push((
+                        i as u32,
+                        Coord {
+                            lon_e7: n.decimicro_lon(),
+                            lat_e7: n.decimicro_lat(),
+                        },
+                    ));
+                    tags.clear();
+                    tags.extend(n.tags());
+                    if !tags.is_empty()
+                        && let Some(r) = profile
+                            .node_rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
+                    {
+                        rules.push((i as u32, r));
+                    }
+                }
             }
         }
-        out
+        (out, rules)
     })?;
     let mut node_coords = vec![MISSING; node_ids.len()];
-    for (i, c) in found.into_iter().flatten() {
-        node_coords[i as usize] = c;
+    let mut node_rules = Vec::new();
+    for (coords, rules) in found {
+        for (i, c) in coords {
+            node_coords[i as usize] = c;
+        }
+        node_rules.extend(rules);
     }
+    node_rules.sort_unstable_by_key(|(i, _)| *i);
+    node_rules.dedup_by_key(|(i, _)| *i);
     let missing_nodes = node_coords.iter().filter(|c| **c == MISSING).count() as u64;
 
     let mut ways = Vec::with_capacity(recs.len());
@@ -311,7 +393,47 @@ pub fn import_pbf(
         classes: profile.classes(),
         profile_name: profile.name().to_string(),
         osrm_segments: profile.osrm_segments(),
+        node_rules,
+        restrictions,
+        restrictions_unusable,
+        turn_model: profile.turn_model(),
         ways_in_file,
         missing_nodes,
+    })
+}
+
+/// The from / via / to members of a restriction relation; `None` when one is missing, a via
+/// mixes nodes and ways, or a from or to is not a way.
+fn restriction_members(
+    osm_id: i64,
+    only: bool,
+    members: osmpbf::RelMemberIter<'_>,
+) -> Option<RawRestriction> {
+    use osmpbf::RelMemberType as T;
+    let (mut from, mut to, mut via_ways) = (Vec::new(), Vec::new(), Vec::new());
+    let mut via_node = None;
+    for m in members {
+        match (m.role().ok()?, &m.member_type) {
+            ("from", T::Way) => from.push(m.member_id),
+            ("to", T::Way) => to.push(m.member_id),
+            ("via", T::Node) if via_node.is_none() && via_ways.is_empty() => {
+                via_node = Some(m.member_id)
+            }
+            ("via", T::Way) if via_node.is_none() => via_ways.push(m.member_id),
+            ("from" | "to" | "via", _) => return None,
+            _ => {}
+        }
+    }
+    let via = match via_node {
+        Some(n) => Via::Node(n),
+        None if !via_ways.is_empty() => Via::Ways(via_ways),
+        None => return None,
+    };
+    (!from.is_empty() && !to.is_empty()).then_some(RawRestriction {
+        osm_id,
+        only,
+        from,
+        via,
+        to,
     })
 }

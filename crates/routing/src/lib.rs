@@ -31,16 +31,21 @@ mod import;
 mod profile;
 mod search;
 mod snap;
+pub mod turns;
 
 pub use cache::write_atomic;
 pub use error::RoutingError;
 pub use graph::{
-    Arc, BACKWARD, FORWARD, Graph, GraphStats, MAIN_PART_MIN_JUNCTIONS, SMALL_PART, time_ms,
+    Arc, BACKWARD, FORWARD, Graph, GraphStats, MAIN_PART_MIN_NODES, SMALL_PART, time_ms,
 };
-pub use import::{MISSING, RawNetwork, RawWay, import_pbf};
-pub use profile::{BUILTIN_PROFILES, CarProfile, Profile, SimpleProfile, WayRule, parse_duration};
+pub use import::{MISSING, RawNetwork, RawRestriction, RawWay, Via, import_pbf};
+pub use profile::{
+    BUILTIN_PROFILES, CarProfile, NodeRule, Profile, SimpleProfile, TurnModel, WayRule,
+    parse_duration,
+};
 pub use search::{
-    Direction, NO_SITE, NearestField, Scratch, Seed, SiteSeeds, UNREACHED, fraction, point_time,
+    Direction, NO_SITE, NearestField, NodeTimes, PointTime, Scratch, Seed, SiteSeeds, UNREACHED,
+    fraction, point_nodes, point_time, point_trip,
 };
 pub use snap::{DEFAULT_MAX_SNAP_M, Snap, SnapIndex, Unsnapped};
 

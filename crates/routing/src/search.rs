@@ -1,76 +1,110 @@
-//! Dijkstra searches over the frozen graph.
+//! Dijkstra searches over the edge-based graph ([`crate::turns`]): a search node is a link
+//! driven in one direction, its time measured at the link's head.
 //!
-//! * [`Graph::nearest_sites`]: one multi-source search from every site over the backward
-//!   adjacency: for each vertex, the time from it TO its nearest site and which site (ties go
-//!   to the lower site number, so results are deterministic). Optionally bounded.
+//! * [`Graph::nearest_sites`]: one multi-source search from every site over the backward turns:
+//!   for each search node, the time from its head TO the nearest site, which site (ties go to
+//!   the lower site number, so results are deterministic) and whether the trip takes a ferry
+//!   (a tie goes to the trip without). Optionally bounded.
 //! * [`Scratch`]: single-source (or few-source) forward and backward searches reusing one
-//!   workspace per thread; resetting it is O(1) (a generation stamp per vertex).
-//! * [`SiteSeeds`] and [`point_time`]: sites and homes snapped *on* links; the time of a snapped
-//!   point is interpolated along its link in the direction of travel (home to service).
+//!   workspace per thread; resetting it is O(1) (a generation stamp per node).
+//! * [`SiteSeeds`] and [`point_time`]: sites and homes snapped *on* links; a site seeds the
+//!   nodes that turn onto its link with the turn and the part of the link before it, and a
+//!   home's time is the rest of its link plus its node's time, in each direction it may drive.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use crate::graph::{BACKWARD, FORWARD, Graph};
 use crate::snap::Snap;
+use crate::turns::node_of;
 
-/// Time of a vertex no search reached.
+/// Time of a node no search reached.
 pub const UNREACHED: u32 = u32::MAX;
-/// Site of a vertex no search reached.
+/// Site of a node no search reached.
 pub const NO_SITE: u32 = u32::MAX;
 
-/// A search source: `vertex` reaches `site` in `time_ms`.
+/// A search source: from the head of search node `node`, `site` is `time_ms` away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seed {
-    pub vertex: u32,
+    pub node: u32,
     pub time_ms: u32,
     pub site: u32,
 }
 
-/// For every vertex, the time to its nearest site and which site ([`UNREACHED`], [`NO_SITE`]
-/// where none is within reach).
+/// For every search node, the time to its nearest site, which site, and whether the trip takes
+/// a ferry ([`UNREACHED`] / [`NO_SITE`] where no site is within reach).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NearestField {
     pub time_ms: Vec<u32>,
-    pub site: Vec<u32>,
+    /// `site << 1 | ferry`.
+    tag: Vec<u32>,
 }
 
 impl NearestField {
-    pub fn get(&self, v: u32) -> Option<(u32, u32)> {
-        let t = self.time_ms[v as usize];
-        (t != UNREACHED).then(|| (t, self.site[v as usize]))
+    /// The time and site of node `n`, if a site was reached.
+    pub fn get(&self, n: u32) -> Option<(u32, u32)> {
+        self.get_ferry(n).map(|(t, s, _)| (t, s))
+    }
+
+    /// The time, site and ferry flag of node `n`.
+    pub fn get_ferry(&self, n: u32) -> Option<(u32, u32, bool)> {
+        let t = self.time_ms[n as usize];
+        let tag = self.tag[n as usize];
+        (t != UNREACHED).then_some((t, tag >> 1, tag & 1 == 1))
+    }
+
+    /// The site serving node `n` ([`NO_SITE`] if none).
+    pub fn site(&self, n: u32) -> u32 {
+        self.get(n).map_or(NO_SITE, |(_, s)| s)
+    }
+
+    /// Search nodes in the field.
+    pub fn len(&self) -> usize {
+        self.time_ms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time_ms.is_empty()
     }
 }
 
-/// Times from vertices to sites, as [`point_time`] reads them: a [`NearestField`], or a
-/// [`Scratch`] after a backward search from one site (reported as site 0).
-pub trait VertexTimes {
-    /// Time in ms from `v` to its site, and the site.
-    fn time_site(&self, v: u32) -> Option<(u32, u32)>;
+/// Times from search nodes to sites, as [`point_time`] reads them: a [`NearestField`], or a
+/// [`Scratch`] after a backward search from one site (reported as site 0, no ferry flag).
+pub trait NodeTimes {
+    /// Time in ms from the head of node `n` to its site, the site, and whether by ferry.
+    fn time_site(&self, n: u32) -> Option<(u32, u32, bool)>;
 }
 
-impl VertexTimes for NearestField {
-    fn time_site(&self, v: u32) -> Option<(u32, u32)> {
-        self.get(v)
+impl NodeTimes for NearestField {
+    fn time_site(&self, n: u32) -> Option<(u32, u32, bool)> {
+        self.get_ferry(n)
     }
 }
 
-impl VertexTimes for Scratch {
-    fn time_site(&self, v: u32) -> Option<(u32, u32)> {
-        self.time_ms(v).map(|t| (t, 0))
+impl NodeTimes for Scratch {
+    fn time_site(&self, n: u32) -> Option<(u32, u32, bool)> {
+        self.time_ms(n).map(|t| (t, 0, false))
     }
 }
 
+/// The search key: time, then site, then ferry (a trip without one first).
 #[inline]
-fn key(time: u32, site: u32) -> u64 {
-    (u64::from(time) << 32) | u64::from(site)
+fn key(time: u32, site: u32, ferry: bool) -> u64 {
+    (u64::from(time) << 32) | (u64::from(site) << 1) | u64::from(ferry)
+}
+
+/// The key of node `p` reached through a turn onto `b` costing `cost`, from `b`'s key.
+#[inline]
+fn extend(k: u64, cost: u32, b_ferry: bool) -> u64 {
+    let t = ((k >> 32) as u32).saturating_add(cost);
+    (u64::from(t) << 32) | (k & 0xFFFF_FFFF) | u64::from(b_ferry)
 }
 
 impl Graph {
-    /// Multi-source search over the backward adjacency. `limit_ms` stops the search there:
-    /// vertices farther than the limit from every site stay [`UNREACHED`].
+    /// Multi-source search over the backward turns. `limit_ms` stops the search there: nodes
+    /// farther than the limit from every site stay [`UNREACHED`].
     pub fn nearest_sites(&self, seeds: &[Seed], limit_ms: Option<u32>) -> NearestField {
-        let n = self.num_vertices();
+        let n = self.num_nodes();
         let mut best = vec![u64::MAX; n];
         let mut heap: BinaryHeap<Reverse<(u64, u32)>> =
             BinaryHeap::with_capacity(seeds.len() * 2 + 64);
@@ -79,23 +113,22 @@ impl Graph {
             if s.time_ms > limit {
                 continue;
             }
-            let k = key(s.time_ms, s.site);
-            if k < best[s.vertex as usize] {
-                best[s.vertex as usize] = k;
-                heap.push(Reverse((k, s.vertex)));
+            let k = key(s.time_ms, s.site, false);
+            if k < best[s.node as usize] {
+                best[s.node as usize] = k;
+                heap.push(Reverse((k, s.node)));
             }
         }
-        while let Some(Reverse((k, v))) = heap.pop() {
-            if k != best[v as usize] {
+        while let Some(Reverse((k, b))) = heap.pop() {
+            if k != best[b as usize] {
                 continue;
             }
-            let (t, site) = ((k >> 32) as u32, k as u32);
-            for a in self.in_arcs(v) {
-                let nt = t.saturating_add(a.time_ms);
-                if nt > limit {
+            let ferry = self.link_ferry[(b / 2) as usize];
+            for a in self.node_in(b) {
+                let nk = extend(k, a.time_ms, ferry);
+                if (nk >> 32) as u32 > limit {
                     continue;
                 }
-                let nk = key(nt, site);
                 if nk < best[a.other as usize] {
                     best[a.other as usize] = nk;
                     heap.push(Reverse((nk, a.other)));
@@ -103,24 +136,24 @@ impl Graph {
             }
         }
         let mut time_ms = Vec::with_capacity(n);
-        let mut site = Vec::with_capacity(n);
+        let mut tag = Vec::with_capacity(n);
         for k in best {
             if k == u64::MAX {
                 time_ms.push(UNREACHED);
-                site.push(NO_SITE);
+                tag.push(NO_SITE);
             } else {
                 time_ms.push((k >> 32) as u32);
-                site.push(k as u32);
+                tag.push(k as u32);
             }
         }
-        NearestField { time_ms, site }
+        NearestField { time_ms, tag }
     }
 }
 
 impl Graph {
     /// Adds sites to a field in place, exactly as if the field had been computed with them:
     /// a search from their seeds that stops wherever it does not improve the current
-    /// (time, site) of a vertex. Returns the vertices whose value changed.
+    /// (time, site, ferry) of a node. Returns the nodes whose value changed.
     pub fn add_to_field(&self, field: &mut NearestField, seeds: &[Seed]) -> Vec<u32> {
         let mut heap = BinaryHeap::new();
         let mut changed = Vec::new();
@@ -128,8 +161,8 @@ impl Graph {
             offer(
                 field,
                 &mut heap,
-                s.vertex,
-                key(s.time_ms, s.site),
+                s.node,
+                key(s.time_ms, s.site, false),
                 Some(&mut changed),
             );
         }
@@ -140,58 +173,71 @@ impl Graph {
     }
 
     /// Removes a site from a field in place, exactly as if the field had been computed without
-    /// it: only the vertices it served are recomputed, from their neighbours' values and from
-    /// `remaining` (the seeds of the other sites). Returns the vertices it served.
+    /// it: only the nodes it served are recomputed, from their neighbours' values and from
+    /// `remaining` (the seeds of the other sites). Returns the nodes it served.
     pub fn remove_from_field(
         &self,
         field: &mut NearestField,
         site: u32,
         remaining: &[Seed],
     ) -> Vec<u32> {
-        let served: Vec<u32> = (0..self.num_vertices() as u32)
-            .filter(|&v| field.site[v as usize] == site)
+        let served: Vec<u32> = (0..self.num_nodes() as u32)
+            .filter(|&n| {
+                field.time_ms[n as usize] != UNREACHED && field.tag[n as usize] >> 1 == site
+            })
             .collect();
-        for &v in &served {
-            field.time_ms[v as usize] = UNREACHED;
-            field.site[v as usize] = NO_SITE;
+        for &n in &served {
+            field.time_ms[n as usize] = UNREACHED;
+            field.tag[n as usize] = NO_SITE;
         }
         let mut heap = BinaryHeap::new();
-        // The boundary: a served vertex may now go through a neighbour that kept its site.
-        for &v in &served {
+        // The boundary: a served node may now go through a next node that kept its site.
+        for &a in &served {
             let mut best = u64::MAX;
-            for a in self.out_arcs(v) {
-                if let Some((t, s)) = field.get(a.other) {
-                    best = best.min(key(t.saturating_add(a.time_ms), s));
+            for b in self.node_out(a) {
+                let kb = current_key(field, b.other);
+                if kb != u64::MAX {
+                    best = best.min(extend(
+                        kb,
+                        b.time_ms,
+                        self.link_ferry[(b.other / 2) as usize],
+                    ));
                 }
             }
-            offer(field, &mut heap, v, best, None);
+            offer(field, &mut heap, a, best, None);
         }
         for s in remaining.iter().filter(|s| s.site != site) {
-            offer(field, &mut heap, s.vertex, key(s.time_ms, s.site), None);
+            offer(
+                field,
+                &mut heap,
+                s.node,
+                key(s.time_ms, s.site, false),
+                None,
+            );
         }
         self.settle(field, &mut heap, None);
         served
     }
 
-    /// Dijkstra over the backward adjacency from the offered keys, improving the field where
-    /// the lexicographic (time, site) key is lower.
+    /// Dijkstra over the backward turns from the offered keys, improving the field where the
+    /// lexicographic (time, site, ferry) key is lower.
     fn settle(
         &self,
         field: &mut NearestField,
         heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
         mut changed: Option<&mut Vec<u32>>,
     ) {
-        while let Some(Reverse((k, v))) = heap.pop() {
-            if k != current_key(field, v) {
+        while let Some(Reverse((k, b))) = heap.pop() {
+            if k != current_key(field, b) {
                 continue;
             }
-            let (t, site) = ((k >> 32) as u32, k as u32);
-            for a in self.in_arcs(v) {
+            let ferry = self.link_ferry[(b / 2) as usize];
+            for a in self.node_in(b) {
                 offer(
                     field,
                     heap,
                     a.other,
-                    key(t.saturating_add(a.time_ms), site),
+                    extend(k, a.time_ms, ferry),
                     changed.as_deref_mut(),
                 );
             }
@@ -199,39 +245,40 @@ impl Graph {
     }
 }
 
-/// The (time, site) key of a vertex in a field; `u64::MAX` when unreached.
-fn current_key(f: &NearestField, v: u32) -> u64 {
-    f.get(v).map_or(u64::MAX, |(t, s)| key(t, s))
-}
-
-/// Sets `v` to key `k` and queues it when `k` improves on its current key.
-fn offer(
-    field: &mut NearestField,
-    heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
-    v: u32,
-    k: u64,
-    changed: Option<&mut Vec<u32>>,
-) {
-    if k < current_key(field, v) {
-        set(field, v, k);
-        heap.push(Reverse((k, v)));
-        if let Some(c) = changed {
-            c.push(v);
-        }
+/// The key of a node in a field; `u64::MAX` when unreached.
+fn current_key(f: &NearestField, n: u32) -> u64 {
+    let t = f.time_ms[n as usize];
+    if t == UNREACHED {
+        u64::MAX
+    } else {
+        (u64::from(t) << 32) | u64::from(f.tag[n as usize])
     }
 }
 
-fn set(field: &mut NearestField, v: u32, k: u64) {
-    field.time_ms[v as usize] = (k >> 32) as u32;
-    field.site[v as usize] = k as u32;
+/// Sets `n` to key `k` and queues it when `k` improves on its current key.
+fn offer(
+    field: &mut NearestField,
+    heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
+    n: u32,
+    k: u64,
+    changed: Option<&mut Vec<u32>>,
+) {
+    if k < current_key(field, n) {
+        field.time_ms[n as usize] = (k >> 32) as u32;
+        field.tag[n as usize] = k as u32;
+        heap.push(Reverse((k, n)));
+        if let Some(c) = changed {
+            c.push(n);
+        }
+    }
 }
 
 /// Direction of a single-source search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
-    /// Times FROM the sources to every vertex (forward adjacency).
+    /// Times FROM the sources to every node (forward turns).
     Forward,
-    /// Times from every vertex TO the sources (backward adjacency).
+    /// Times from every node TO the sources (backward turns).
     Backward,
 }
 
@@ -247,7 +294,7 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(graph: &Graph) -> Scratch {
-        let n = graph.num_vertices();
+        let n = graph.num_nodes().max(graph.num_vertices());
         Scratch {
             dist: vec![UNREACHED; n],
             stamp: vec![0; n],
@@ -267,24 +314,51 @@ impl Scratch {
         self.settled.clear();
     }
 
-    /// Time of `v` in the last search, if it reached `v`.
+    /// Time of node (or junction, after [`Scratch::run_junctions`]) `v` in the last search.
     pub fn time_ms(&self, v: u32) -> Option<u32> {
         (self.stamp[v as usize] == self.epoch && self.dist[v as usize] != UNREACHED)
             .then(|| self.dist[v as usize])
     }
 
-    /// Vertices the last search settled, in order of time.
+    /// Nodes (or junctions) the last search settled, in order of time.
     pub fn settled(&self) -> &[u32] {
         &self.settled
     }
 
-    /// Runs a search from `(vertex, start time)` sources; stops at `limit_ms` when given.
+    /// Runs a search over the turns from `(node, start time)` sources; stops at `limit_ms`.
     pub fn run(
         &mut self,
         graph: &Graph,
         dir: Direction,
         sources: &[(u32, u32)],
         limit_ms: Option<u32>,
+    ) {
+        self.search(sources, limit_ms, |v| match dir {
+            Direction::Forward => graph.node_out(v),
+            Direction::Backward => graph.node_in(v),
+        });
+    }
+
+    /// Runs a search over junctions (links as arcs, turns free and unrestricted) from
+    /// `(junction, start time)` sources. Its times are lower bounds of the turn-aware ones.
+    pub fn run_junctions(
+        &mut self,
+        graph: &Graph,
+        dir: Direction,
+        sources: &[(u32, u32)],
+        limit_ms: Option<u32>,
+    ) {
+        self.search(sources, limit_ms, |v| match dir {
+            Direction::Forward => graph.out_arcs(v),
+            Direction::Backward => graph.in_arcs(v),
+        });
+    }
+
+    fn search<'g>(
+        &mut self,
+        sources: &[(u32, u32)],
+        limit_ms: Option<u32>,
+        arcs: impl Fn(u32) -> &'g [crate::graph::Arc],
     ) {
         self.reset();
         let limit = limit_ms.unwrap_or(UNREACHED - 1);
@@ -299,13 +373,9 @@ impl Scratch {
             if t != self.dist[v as usize] || self.stamp[v as usize] != epoch {
                 continue;
             }
-            // Times only ever decrease strictly, so each vertex is popped at its final time once.
+            // Times only ever decrease strictly, so each node is popped at its final time once.
             self.settled.push(v);
-            let arcs = match dir {
-                Direction::Forward => graph.out_arcs(v),
-                Direction::Backward => graph.in_arcs(v),
-            };
-            for a in arcs {
+            for a in arcs(v) {
                 let nt = t.saturating_add(a.time_ms);
                 if nt <= limit && nt < self.get(a.other) {
                     self.set(a.other, nt);
@@ -332,7 +402,7 @@ impl Scratch {
 }
 
 /// Sites snapped on links, as search seeds, plus the sites sharing a link with a home (reached
-/// straight along the link, not through its ends).
+/// straight along the link).
 #[derive(Debug, Clone, Default)]
 pub struct SiteSeeds {
     pub seeds: Vec<Seed>,
@@ -340,41 +410,41 @@ pub struct SiteSeeds {
     on_link: HashMap<u32, Vec<(u32, f64)>>,
 }
 
+/// Where a point at fraction `f` (from `u`) sits along search node `n`'s direction of travel.
+#[inline]
+fn along(n: u32, f: f64) -> f64 {
+    if n.is_multiple_of(2) { f } else { 1.0 - f }
+}
+
 impl SiteSeeds {
     /// `sites`: (site number, where it snapped). The site number is what searches report.
     pub fn new(graph: &Graph, sites: &[(u32, Snap)]) -> SiteSeeds {
         let mut out = SiteSeeds::default();
         for &(site, snap) in sites {
-            let (u, v) = graph.link_ends(snap.link);
             let f = fraction(graph, &snap);
-            let flags = graph.link_flags(snap.link);
-            // A site exactly at a junction is reached by every link into it.
-            if let Some(end) = at_end(graph, &snap) {
-                out.seeds.push(Seed {
-                    vertex: end,
-                    time_ms: 0,
-                    site,
-                });
-                out.on_link.entry(snap.link).or_default().push((site, f));
-                continue;
+            // A site exactly at a junction is reached on arriving there by any link.
+            if let Some(w) = at_end(graph, &snap) {
+                for &p in graph.vertex_in_nodes(w) {
+                    out.seeds.push(Seed {
+                        node: p,
+                        time_ms: 0,
+                        site,
+                    });
+                }
             }
-            // From `u`, driving forward along the link reaches the site after `f` of its time.
-            if flags & FORWARD != 0 {
-                let t = f * f64::from(graph.link_time_ms(snap.link, FORWARD));
-                out.seeds.push(Seed {
-                    vertex: u,
-                    time_ms: t.round() as u32,
-                    site,
-                });
-            }
-            // From `v`, driving backward reaches it after `1 - f` of the backward time.
-            if flags & BACKWARD != 0 {
-                let t = (1.0 - f) * f64::from(graph.link_time_ms(snap.link, BACKWARD));
-                out.seeds.push(Seed {
-                    vertex: v,
-                    time_ms: t.round().max(0.0) as u32,
-                    site,
-                });
+            // A node turning onto the site's link reaches the site after the turn and the part
+            // of the link before it.
+            for b in link_nodes(graph, &snap) {
+                let dur = graph.node_time_ms(b);
+                let before = along(b, f) * f64::from(dur);
+                for p in graph.node_in(b) {
+                    let turn = f64::from(p.time_ms - dur);
+                    out.seeds.push(Seed {
+                        node: p.other,
+                        time_ms: (turn + before).round() as u32,
+                        site,
+                    });
+                }
             }
             out.on_link.entry(snap.link).or_default().push((site, f));
         }
@@ -400,9 +470,9 @@ impl SiteSeeds {
         });
     }
 
-    /// The seeds as `(vertex, time)` sources for a [`Scratch`] search (sites not told apart).
+    /// The seeds as `(node, time)` sources for a [`Scratch`] search (sites not told apart).
     pub fn sources(&self) -> Vec<(u32, u32)> {
-        self.seeds.iter().map(|s| (s.vertex, s.time_ms)).collect()
+        self.seeds.iter().map(|s| (s.node, s.time_ms)).collect()
     }
 
     /// The multi-source search from these sites.
@@ -411,49 +481,113 @@ impl SiteSeeds {
     }
 }
 
+/// The search nodes of a snapped point's link, in the directions a car may drive it.
+fn link_nodes(graph: &Graph, snap: &Snap) -> impl Iterator<Item = u32> + use<> {
+    let flags = graph.link_flags(snap.link);
+    let l = snap.link;
+    [
+        (FORWARD, node_of(l, FORWARD)),
+        (BACKWARD, node_of(l, BACKWARD)),
+    ]
+    .into_iter()
+    .filter(move |(d, _)| flags & d != 0)
+    .map(|(_, n)| n)
+}
+
+/// Every search node [`point_time`] reads for a snapped home (what its time depends on): its
+/// link's directions, and at a junction the nodes arriving there and leaving it.
+pub fn point_nodes(graph: &Graph, snap: &Snap) -> Vec<u32> {
+    let mut out: Vec<u32> = link_nodes(graph, snap).collect();
+    if let Some(w) = at_end(graph, snap) {
+        out.extend_from_slice(graph.vertex_in_nodes(w));
+        out.extend_from_slice(graph.vertex_out_nodes(w));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A home's trip to its nearest site.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointTime {
+    pub ms: f64,
+    pub site: u32,
+    /// The trip takes a ferry.
+    pub via_ferry: bool,
+}
+
 /// Time in ms from a snapped home to its nearest site, and which site, given the field of the
 /// sites' multi-source search. `None` when no site can be reached from there.
 pub fn point_time(
     graph: &Graph,
-    field: &impl VertexTimes,
+    field: &impl NodeTimes,
     sites: &SiteSeeds,
     snap: &Snap,
 ) -> Option<(f64, u32)> {
+    point_trip(graph, field, sites, snap).map(|p| (p.ms, p.site))
+}
+
+/// [`point_time`] with the ferry flag: the home drives the rest of its link in each direction
+/// it may, then follows its node's time; or reaches a site on its own link straight ahead.
+/// Ties go to the lower site, then to the trip without a ferry.
+pub fn point_trip(
+    graph: &Graph,
+    field: &impl NodeTimes,
+    sites: &SiteSeeds,
+    snap: &Snap,
+) -> Option<PointTime> {
     let l = snap.link;
-    let (u, v) = graph.link_ends(l);
-    let fwd = f64::from(graph.link_time_ms(l, FORWARD));
-    let bwd = f64::from(graph.link_time_ms(l, BACKWARD));
     let g = fraction(graph, snap);
-    let flags = graph.link_flags(l);
-    let mut best: Option<(f64, u32)> = None;
-    let mut offer = |t: f64, s: u32| {
-        if best.is_none_or(|(bt, bs)| t < bt || (t == bt && s < bs)) {
-            best = Some((t, s));
+    let mut best: Option<PointTime> = None;
+    let mut offer = |ms: f64, site: u32, via_ferry: bool| {
+        if best.is_none_or(|b| {
+            (ms, site, via_ferry as u8)
+                .partial_cmp(&(b.ms, b.site, b.via_ferry as u8))
+                .is_some_and(|o| o.is_lt())
+        }) {
+            best = Some(PointTime {
+                ms,
+                site,
+                via_ferry,
+            });
         }
     };
-    // A home exactly at a junction may leave by any link.
-    if let Some(end) = at_end(graph, snap)
-        && let Some((t, s)) = field.time_site(end)
-    {
-        offer(f64::from(t), s);
+    for a in link_nodes(graph, snap) {
+        if let Some((t, s, ferry)) = field.time_site(a) {
+            let rest = (1.0 - along(a, g)) * f64::from(graph.node_time_ms(a));
+            offer(rest + f64::from(t), s, ferry || graph.link_is_ferry(l));
+        }
     }
-    if flags & FORWARD != 0
-        && let Some((tv, s)) = field.time_site(v)
-    {
-        offer((1.0 - g) * fwd + f64::from(tv), s);
-    }
-    if flags & BACKWARD != 0
-        && let Some((tu, s)) = field.time_site(u)
-    {
-        offer(g * bwd + f64::from(tu), s);
+    // A home exactly at a junction may leave by any link: driving it whole, or as if it had
+    // arrived there (which finds a site at the junction or on a link leaving it, at the price
+    // of the turn).
+    if let Some(w) = at_end(graph, snap) {
+        for &b in graph.vertex_out_nodes(w) {
+            if let Some((t, s, ferry)) = field.time_site(b) {
+                let (lb, _) = crate::turns::link_dir(b);
+                offer(
+                    f64::from(graph.node_time_ms(b)) + f64::from(t),
+                    s,
+                    ferry || graph.link_is_ferry(lb),
+                );
+            }
+        }
+        for &p in graph.vertex_in_nodes(w) {
+            if let Some((t, s, ferry)) = field.time_site(p) {
+                offer(f64::from(t), s, ferry);
+            }
+        }
     }
     if let Some(on) = sites.on_link.get(&l) {
+        let flags = graph.link_flags(l);
+        let fwd = f64::from(graph.link_time_ms(l, FORWARD));
+        let bwd = f64::from(graph.link_time_ms(l, BACKWARD));
         for &(s, f) in on {
             if flags & FORWARD != 0 && f >= g {
-                offer((f - g) * fwd, s);
+                offer((f - g) * fwd, s, false);
             }
             if flags & BACKWARD != 0 && f <= g {
-                offer((g - f) * bwd, s);
+                offer((g - f) * bwd, s, false);
             }
         }
     }
@@ -470,7 +604,7 @@ pub fn fraction(graph: &Graph, snap: &Snap) -> f64 {
     }
 }
 
-/// The vertex a snapped position sits on, when it is at one end of its link.
+/// The junction a snapped position sits on, when it is at one end of its link.
 fn at_end(graph: &Graph, snap: &Snap) -> Option<u32> {
     const EPS_M: f64 = 1e-6;
     let (u, v) = graph.link_ends(snap.link);

@@ -84,19 +84,20 @@ fn nearest_site_times_match_plain_dijkstra_on_every_node() {
     }
 }
 
-/// Bellman-Ford to a fixpoint on the frozen graph with the lexicographic (time, site) rule.
+/// Bellman-Ford to a fixpoint over the frozen graph's turns with the lexicographic (time,
+/// site) rule.
 fn fixpoint(graph: &Graph, seeds: &[Seed], limit: u32) -> Vec<(u32, u32)> {
-    let n = graph.num_vertices();
+    let n = graph.num_nodes();
     let mut best = vec![(UNREACHED, NO_SITE); n];
     for s in seeds {
         if s.time_ms <= limit {
-            best[s.vertex as usize] = best[s.vertex as usize].min((s.time_ms, s.site));
+            best[s.node as usize] = best[s.node as usize].min((s.time_ms, s.site));
         }
     }
     loop {
         let mut changed = false;
         for v in 0..n as u32 {
-            for a in graph.out_arcs(v) {
+            for a in graph.node_out(v) {
                 let (t, s) = best[a.other as usize];
                 if t == UNREACHED {
                     continue;
@@ -118,11 +119,11 @@ fn fixpoint(graph: &Graph, seeds: &[Seed], limit: u32) -> Vec<(u32, u32)> {
 fn multi_source_and_bounded_search_match_a_fixpoint_exactly() {
     for seed in 0..20u64 {
         let graph = Graph::from_raw(&random_raw(seed, 14, 180));
-        let n = graph.num_vertices() as u32;
+        let n = graph.num_nodes() as u32;
         let mut rng = StdRng::seed_from_u64(seed);
         let seeds: Vec<Seed> = (0..rng.gen_range(1..6))
             .map(|i| Seed {
-                vertex: rng.gen_range(0..n),
+                node: rng.gen_range(0..n),
                 time_ms: rng.gen_range(0..3000),
                 site: i,
             })
@@ -132,15 +133,16 @@ fn multi_source_and_bounded_search_match_a_fixpoint_exactly() {
             let expect = fixpoint(&graph, &seeds, limit.unwrap_or(UNREACHED - 1));
             for v in 0..n {
                 assert_eq!(
-                    (field.time_ms[v as usize], field.site[v as usize]),
+                    field.get(v).unwrap_or((UNREACHED, NO_SITE)),
                     expect[v as usize],
-                    "seed {seed} limit {limit:?} vertex {v}"
+                    "seed {seed} limit {limit:?} node {v}"
                 );
             }
         }
     }
 }
 
+/// The junction searches (free turns: the lower bounds best-site search uses).
 #[test]
 fn single_source_searches_match_the_oracle_both_ways() {
     for seed in 0..10u64 {
@@ -161,7 +163,7 @@ fn single_source_searches_match_the_oracle_both_ways() {
             graph.num_vertices() as u32 - 1,
         ] {
             for (dir, backward) in [(Direction::Forward, false), (Direction::Backward, true)] {
-                scratch.run(&graph, dir, &[(src, 0)], None);
+                scratch.run_junctions(&graph, dir, &[(src, 0)], None);
                 let expect = oracle.dijkstra(&[(vertex_node(src), 0.0)], backward);
                 for v in 0..graph.num_vertices() as u32 {
                     let e = expect[vertex_node(v)].map(|(t, _)| t);
@@ -185,11 +187,11 @@ fn single_source_searches_match_the_oracle_both_ways() {
                 assert!(times.windows(2).all(|w| w[0] <= w[1]));
             }
             // A bounded search reaches exactly the vertices within the limit.
-            scratch.run(&graph, Direction::Forward, &[(src, 0)], None);
+            scratch.run_junctions(&graph, Direction::Forward, &[(src, 0)], None);
             let full: Vec<Option<u32>> = (0..graph.num_vertices() as u32)
                 .map(|v| scratch.time_ms(v))
                 .collect();
-            scratch.run(&graph, Direction::Forward, &[(src, 0)], Some(30_000));
+            scratch.run_junctions(&graph, Direction::Forward, &[(src, 0)], Some(30_000));
             for v in 0..graph.num_vertices() as u32 {
                 let expect = full[v as usize].filter(|&t| t <= 30_000);
                 assert_eq!(scratch.time_ms(v), expect, "seed {seed} bounded v{v}");
@@ -206,7 +208,7 @@ fn searches_are_deterministic() {
     assert_eq!(a, b);
     let seeds: Vec<Seed> = (0..5)
         .map(|i| Seed {
-            vertex: i * 7,
+            node: i * 7,
             time_ms: 0,
             site: i,
         })
@@ -246,6 +248,7 @@ fn one_way_links_make_trips_asymmetric_and_points_interpolate_along_the_link() {
         osrm_segments: false,
         ways_in_file: 1,
         missing_nodes: 0,
+        ..Default::default()
     };
     let graph = Graph::from_raw(&raw);
     let index = SnapIndex::new(&graph);
@@ -285,11 +288,11 @@ fn one_way_links_make_trips_asymmetric_and_points_interpolate_along_the_link() {
 fn incremental_add_and_remove_equal_a_full_recomputation() {
     for seed in 0..40u64 {
         let graph = Graph::from_raw(&random_raw(seed, 14, 180));
-        let n = graph.num_vertices() as u32;
+        let n = graph.num_nodes() as u32;
         let mut rng = StdRng::seed_from_u64(seed + 1000);
         let mut seeds: Vec<Seed> = (0..rng.gen_range(1..6))
             .map(|i| Seed {
-                vertex: rng.gen_range(0..n),
+                node: rng.gen_range(0..n),
                 time_ms: rng.gen_range(0..2000),
                 site: i,
             })
@@ -301,7 +304,7 @@ fn incremental_add_and_remove_equal_a_full_recomputation() {
                 // Open a site (sometimes with two seeds, like a site on a two-way link).
                 let new: Vec<Seed> = (0..rng.gen_range(1..3))
                     .map(|_| Seed {
-                        vertex: rng.gen_range(0..n),
+                        node: rng.gen_range(0..n),
                         time_ms: rng.gen_range(0..2000),
                         site: next_site,
                     })
@@ -309,11 +312,7 @@ fn incremental_add_and_remove_equal_a_full_recomputation() {
                 next_site += 1;
                 let changed = graph.add_to_field(&mut field, &new);
                 seeds.extend(new);
-                assert!(
-                    changed
-                        .iter()
-                        .all(|&v| field.site[v as usize] == next_site - 1)
-                );
+                assert!(changed.iter().all(|&v| field.site(v) == next_site - 1));
             } else {
                 let gone = seeds[rng.gen_range(0..seeds.len())].site;
                 seeds.retain(|s| s.site != gone);

@@ -509,7 +509,14 @@ fn baseline_zone(
         .zone_of_cell
         .get(*zone.cell_ids.first()? as usize)? as usize;
     let bz = base.coverage.zones.get(z)?;
-    (bz.cell_ids == zone.cell_ids && base.protection.zone(0, z) == published).then_some(z)
+    // The same cells published alike, and the same minutes (a moved site can change a zone's
+    // times without changing which cells it holds).
+    (bz.cell_ids == zone.cell_ids
+        && bz.mean_min == zone.mean_min
+        && bz.max_min == zone.max_min
+        && bz.unreachable_weight == zone.unreachable_weight
+        && base.protection.zone(0, z) == published)
+        .then_some(z)
 }
 
 pub(crate) fn json_bytes(v: &impl serde::Serialize) -> Bytes {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{WayRule, map, strings};
+use super::{NodeRule, TurnModel, WayRule, map, strings};
 
 /// The OSRM-like car profile. Every field defaults to OSRM 26.10's `car.lua`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +80,37 @@ pub struct CarProfile {
     /// Minutes of waiting at the quay added to every ferry crossing (boarding, headway).
     /// Default 0, as OSRM; Valhalla counts 5, GraphHopper 30.
     pub ferry_boarding_min: f64,
+    /// The most a turn costs by its angle, in seconds (OSRM's sigmoid `turn_penalty`): 7.5.
+    /// Charged where more than two roads meet, at a change of mode (boarding a ferry) and on
+    /// u-turns. 0 turns angle costs off.
+    pub turn_penalty_s: f64,
+    /// Makes left turns dearer than right ones (right-hand traffic): 1.075.
+    pub turn_bias: f64,
+    /// Seconds added to a u-turn, where one is allowed (dead ends, barriers, turning circles,
+    /// no other exit): 20.
+    pub u_turn_penalty_s: f64,
+    /// The most that crossing oncoming traffic adds to a left turn where more than two roads
+    /// meet: 2 (OSRM 26's oncoming sigmoid).
+    pub oncoming_penalty_s: f64,
+    /// Seconds per passage of a node `highway=traffic_signals`: 2. Direction-aware through
+    /// `traffic_signals:direction` / `direction` = `forward` / `backward`.
+    pub traffic_signal_s: f64,
+    /// Seconds per passage of `highway=stop`: 2 (direction-aware through `direction`).
+    pub stop_s: f64,
+    /// Seconds per passage of `highway=give_way`: 1 (direction-aware through `direction`).
+    pub give_way_s: f64,
+    /// `barrier=*` values a car passes: cattle_grid, border_control, toll_booth, sally_port,
+    /// gate, lift_gate, no, entrance, height_restrictor (unless `maxheight` is under the car's
+    /// height), arch. Any other barrier blocks: a car may only turn back there.
+    pub barrier_whitelist: Vec<String>,
+    /// Seconds per passage of a passable barrier: gate and lift_gate 60, as OSRM 26.
+    pub barrier_costs_s: BTreeMap<String, f64>,
+    /// `highway=*` node values where a u-turn is allowed: turning_circle, turning_loop,
+    /// mini_roundabout.
+    pub u_turn_nodes: Vec<String>,
+    /// The vehicle classes a turn restriction's `restriction:<class>` and `except=` name: motorcar,
+    /// motor_vehicle, vehicle.
+    pub restriction_classes: Vec<String>,
 }
 
 impl Default for CarProfile {
@@ -274,6 +305,28 @@ impl Default for CarProfile {
             route_speeds: map(&[("ferry", 5.0), ("shuttle_train", 10.0)]),
             bridge_speeds: map(&[("movable", 5.0)]),
             ferry_boarding_min: 0.0,
+            turn_penalty_s: 7.5,
+            turn_bias: 1.075,
+            u_turn_penalty_s: 20.0,
+            oncoming_penalty_s: 2.0,
+            traffic_signal_s: 2.0,
+            stop_s: 2.0,
+            give_way_s: 1.0,
+            barrier_whitelist: strings(&[
+                "cattle_grid",
+                "border_control",
+                "toll_booth",
+                "sally_port",
+                "gate",
+                "lift_gate",
+                "no",
+                "entrance",
+                "height_restrictor",
+                "arch",
+            ]),
+            barrier_costs_s: map(&[("gate", 60.0), ("lift_gate", 60.0)]),
+            u_turn_nodes: strings(&["turning_circle", "turning_loop", "mini_roundabout"]),
+            restriction_classes: strings(&["motorcar", "motor_vehicle", "vehicle"]),
         }
     }
 }
@@ -459,6 +512,110 @@ pub fn parse_duration(v: &str) -> Option<f64> {
 impl CarProfile {
     /// The class names, in the order [`WayRule::class`] indexes: the `speeds` keys, then
     /// `ferry`, `shuttle_train` and `other` (any other highway an access tag opens).
+    /// OSRM's `process_node` and its obstacles: what a node does to a car passing it. `None`
+    /// for a node that does nothing.
+    pub fn node_rule<'a>(&self, tag: impl Fn(&str) -> Option<&'a str>) -> Option<NodeRule> {
+        let mut rule = NodeRule::default();
+        // A node access tag decides alone; else its barrier tag.
+        let access = self
+            .access_hierarchy
+            .iter()
+            .find_map(|k| tag(k))
+            .and_then(|a| self.resolve_access(Some(a)));
+        if let Some(a) = access {
+            if has(&self.access_blacklist, a) && !has(&self.restricted_access, a) {
+                rule.barrier = true;
+            }
+        } else if let Some(b) = tag("barrier").filter(|b| !b.is_empty()) {
+            let low_height = b == "height_restrictor"
+                && tag("maxheight")
+                    .and_then(meters)
+                    .is_some_and(|h| h < self.vehicle_height_m);
+            let rising_bollard = tag("bollard") == Some("rising");
+            let flat_kerb = matches!(tag("kerb"), Some("lowered" | "flush"));
+            let crossing_kerb = b == "kerb" && tag("highway") == Some("crossing");
+            let audible_fence = b == "fence" && tag("fence_type") == Some("audible");
+            if (!has(&self.barrier_whitelist, b)
+                && !rising_bollard
+                && !flat_kerb
+                && !crossing_kerb
+                && !audible_fence)
+                || low_height
+            {
+                rule.barrier = true;
+            } else if let Some(&s) = self.barrier_costs_s.get(b) {
+                rule.forward_s += s;
+                rule.backward_s += s;
+            }
+        }
+        let directed =
+            |key: &str, s: f64, rule: &mut NodeRule| match tag(key).or_else(|| tag("direction")) {
+                Some("forward") => rule.forward_s += s,
+                Some("backward") => rule.backward_s += s,
+                _ => {
+                    rule.forward_s += s;
+                    rule.backward_s += s;
+                }
+            };
+        match tag("highway") {
+            Some("traffic_signals") => directed(
+                "traffic_signals:direction",
+                self.traffic_signal_s,
+                &mut rule,
+            ),
+            Some("stop") => directed("stop:direction", self.stop_s, &mut rule),
+            Some("give_way") => directed("give_way:direction", self.give_way_s, &mut rule),
+            Some(h) if has(&self.u_turn_nodes, h) => rule.turning = true,
+            _ => {}
+        }
+        (rule != NodeRule::default()).then_some(rule)
+    }
+
+    /// OSRM's restriction parser: `Some(true)` for an `only_*` turn restriction, `Some(false)`
+    /// for a `no_*` one, `None` for any other relation, a restriction for other vehicles, one
+    /// whose `except=` names a car class, a conditional one or a `no_*_on_red`.
+    pub fn restriction<'a>(&self, tag: impl Fn(&str) -> Option<&'a str>) -> Option<bool> {
+        if tag("type") != Some("restriction") {
+            return None;
+        }
+        if tag("except").is_some_and(|e| {
+            e.split(';')
+                .any(|c| has(&self.restriction_classes, c.trim()))
+        }) {
+            return None;
+        }
+        let mut key = String::with_capacity(32);
+        let value = self
+            .restriction_classes
+            .iter()
+            .find_map(|c| {
+                key.clear();
+                key.push_str("restriction:");
+                key.push_str(c);
+                tag(&key)
+            })
+            .or_else(|| tag("restriction"))?;
+        if value.ends_with("_on_red") {
+            None
+        } else if value.starts_with("only_") {
+            Some(true)
+        } else if value.starts_with("no_") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The turn costs, in the units of [`TurnModel`].
+    pub fn turn_model(&self) -> TurnModel {
+        TurnModel {
+            turn_penalty_s: self.turn_penalty_s,
+            turn_bias: self.turn_bias,
+            u_turn_penalty_s: self.u_turn_penalty_s,
+            oncoming_penalty_s: self.oncoming_penalty_s,
+        }
+    }
+
     pub fn classes(&self) -> Vec<String> {
         self.speeds
             .keys()

@@ -41,6 +41,53 @@ pub struct WayRule {
     pub restricted: bool,
 }
 
+/// What a node does to a car passing it (OSRM's barriers and obstacles).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct NodeRule {
+    /// No passage: a car may only turn back here.
+    pub barrier: bool,
+    /// A u-turn is allowed here (`highway=turning_circle`…).
+    pub turning: bool,
+    /// Seconds added to a passage in the direction of the way that holds the node (traffic
+    /// signals, stop, give way, gate), and against it.
+    pub forward_s: f64,
+    pub backward_s: f64,
+}
+
+/// How turns cost, from their angle (OSRM car.lua's `process_turn`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TurnModel {
+    pub turn_penalty_s: f64,
+    pub turn_bias: f64,
+    pub u_turn_penalty_s: f64,
+    pub oncoming_penalty_s: f64,
+}
+
+impl TurnModel {
+    /// Seconds of a turn by `angle_deg` (0 straight on, + right, - left, ±180 back): the
+    /// sigmoid where more than two roads meet, at a change of mode and on u-turns, plus the
+    /// u-turn penalty, plus the oncoming-traffic cost of a left turn at a real junction.
+    pub fn turn_s(&self, angle_deg: f64, roads: usize, mode_change: bool, u_turn: bool) -> f64 {
+        let mut s = 0.0;
+        if roads > 2 || mode_change || u_turn {
+            let a = if u_turn { 180.0 } else { angle_deg };
+            let (p, b) = (self.turn_penalty_s, self.turn_bias);
+            s += if a >= 0.0 {
+                p / (1.0 + (-((13.0 / b) * a / 180.0 - 6.5 * b)).exp())
+            } else {
+                p / (1.0 + (-((13.0 * b) * -a / 180.0 - 6.5 / b)).exp())
+            };
+            if u_turn {
+                s += self.u_turn_penalty_s;
+            }
+        }
+        if roads > 2 && !u_turn && angle_deg < 0.0 {
+            s += self.oncoming_penalty_s / (1.0 + (-(13.0 * -angle_deg / 180.0 - 3.25)).exp());
+        }
+        s
+    }
+}
+
 /// A car profile: the built-in `car` (the default) or `simple`, or either extended by a TOML file.
 // One profile per import: the size of the larger variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -171,6 +218,32 @@ impl Profile {
         }
     }
 
+    /// What a node does to a car (`None`: nothing). The `simple` profile reads no node tags.
+    pub fn node_rule<'a>(&self, tag: impl Fn(&str) -> Option<&'a str>) -> Option<NodeRule> {
+        match self {
+            Profile::Car(p) => p.node_rule(tag),
+            Profile::Simple(_) => None,
+        }
+    }
+
+    /// A turn restriction relation: `Some(true)` only_*, `Some(false)` no_*. The `simple`
+    /// profile reads none.
+    pub fn restriction<'a>(&self, tag: impl Fn(&str) -> Option<&'a str>) -> Option<bool> {
+        match self {
+            Profile::Car(p) => p.restriction(tag),
+            Profile::Simple(_) => None,
+        }
+    }
+
+    /// Turn costs; `None` for the `simple` profile, where every turn is free and allowed,
+    /// u-turns included, so its times equal a plain Dijkstra over junctions.
+    pub fn turn_model(&self) -> Option<TurnModel> {
+        match self {
+            Profile::Car(p) => Some(p.turn_model()),
+            Profile::Simple(_) => None,
+        }
+    }
+
     /// True for the OSRM-like profile, whose times are summed per OSM segment as OSRM does
     /// (WGS84 cheap-ruler length, each segment rounded to 0.1 s, at least 0.1 s).
     pub fn osrm_segments(&self) -> bool {
@@ -239,6 +312,24 @@ impl CarProfile {
                 "maxspeed_reduction: {} is not in (0, 2]",
                 self.maxspeed_reduction
             ));
+        }
+        for (k, v) in [
+            ("turn_penalty_s", self.turn_penalty_s),
+            ("u_turn_penalty_s", self.u_turn_penalty_s),
+            ("oncoming_penalty_s", self.oncoming_penalty_s),
+            ("traffic_signal_s", self.traffic_signal_s),
+            ("stop_s", self.stop_s),
+            ("give_way_s", self.give_way_s),
+        ]
+        .into_iter()
+        .chain(self.barrier_costs_s.iter().map(|(k, v)| (k.as_str(), *v)))
+        {
+            if !(v.is_finite() && (0.0..=3600.0).contains(&v)) {
+                return Err(format!("{k}: {v} is not in [0, 3600] seconds"));
+            }
+        }
+        if !(self.turn_bias.is_finite() && self.turn_bias > 0.0 && self.turn_bias <= 10.0) {
+            return Err(format!("turn_bias: {} is not in (0, 10]", self.turn_bias));
         }
         if !(self.ferry_boarding_min.is_finite()
             && (0.0..=1440.0).contains(&self.ferry_boarding_min))

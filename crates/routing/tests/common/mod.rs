@@ -92,6 +92,7 @@ pub fn random_raw(seed: u64, side: usize, n_ways: usize) -> RawNetwork {
         osrm_segments: false,
         ways_in_file: n_ways as u64,
         missing_nodes,
+        ..Default::default()
     }
 }
 

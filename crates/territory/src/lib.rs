@@ -3,12 +3,17 @@
 //! * [`read_communes_csv`] -> [`Selection`]: real communes (INSEE code, population, mairie,
 //!   area) of some départements;
 //! * [`Plan::new`] -> [`Plan`]: a town per commune, and which towns roads join (a Gabriel
-//!   graph), with main roads between the larger towns;
-//! * [`roads::generate`]: the road geometry, streamed to a [`roads::Sink`];
+//!   graph), with main roads between the larger towns; the real island communes of
+//!   [`islands::ISLANDS`] get no road to the mainland but one ferry per island from their port
+//!   commune, when it is selected;
+//! * [`roads::generate`]: the road geometry, streamed to a [`roads::Sink`]: streets, lanes and
+//!   roads, ferries (`route=ferry`, `duration`), and the rules a router must follow: traffic
+//!   signals, stop and give-way signs, gates and bollards on nodes, turn restrictions
+//!   (`type=restriction` relations, `from` and `to` ways ending at the `via` node);
 //! * [`write_pbf`] / [`generate_file`]: all of it as a real `.osm.pbf` through the
 //!   hand-written [`pbf::PbfWriter`], so that downstream code runs the same import as on OSM
-//!   data. Every way is tagged `zoneblanche:synthetic=yes`, and the header says the roads are
-//!   synthetic;
+//!   data. Every way and relation is tagged `zoneblanche:synthetic=yes`, and the header says
+//!   the roads are synthetic;
 //! * [`demo`]: the Lozère demo study embedded in the binary, written once to a cache folder
 //!   ([`demo::demo_study_path`]).
 //!
@@ -28,6 +33,7 @@
 mod communes;
 pub mod demo;
 mod error;
+pub mod islands;
 pub mod pbf;
 pub mod plan;
 mod rng;
@@ -38,7 +44,7 @@ use std::path::{Path, PathBuf};
 
 pub use communes::{Commune, Selection, is_metropolitan, read_communes_csv};
 pub use error::TerritoryError;
-pub use pbf::{BBox, HeaderInfo, PbfWriter, WriteStats};
+pub use pbf::{BBox, HeaderInfo, MemberType, PbfWriter, WriteStats};
 pub use plan::Plan;
 pub use roads::{RoadStats, SYNTHETIC_TAG};
 
@@ -58,7 +64,7 @@ pub struct Summary {
     pub without_position: Vec<String>,
     /// Selected communes with no population (taken as 0).
     pub without_population: Vec<String>,
-    /// Parts of the network no link could join (islands); 1 when all is connected.
+    /// Parts of the network no link nor ferry could join (islands); 1 when all is connected.
     pub components: usize,
     pub roads: RoadStats,
     pub written: WriteStats,
@@ -70,7 +76,7 @@ pub struct Summary {
 struct Survey(Option<(i32, i32, i32, i32)>);
 
 impl roads::Sink for Survey {
-    fn node(&mut self, _: i64, lon: i32, lat: i32) -> io::Result<()> {
+    fn node(&mut self, _: i64, lon: i32, lat: i32, _: &[(&str, &str)]) -> io::Result<()> {
         let (x0, y0, x1, y1) = self.0.unwrap_or((lon, lat, lon, lat));
         self.0 = Some((x0.min(lon), y0.min(lat), x1.max(lon), y1.max(lat)));
         Ok(())
@@ -95,27 +101,54 @@ impl Survey {
 struct NodesTo<'a, W: Write>(&'a mut PbfWriter<W>);
 
 impl<W: Write> roads::Sink for NodesTo<'_, W> {
-    fn node(&mut self, id: i64, lon: i32, lat: i32) -> io::Result<()> {
-        self.0.add_node(id, lon, lat)
+    fn node(&mut self, id: i64, lon: i32, lat: i32, tags: &[(&str, &str)]) -> io::Result<()> {
+        self.0.add_node_with_tags(id, lon, lat, tags)
     }
     fn way(&mut self, _: i64, _: &[i64], _: &[(&str, &str)]) -> io::Result<()> {
         Ok(())
     }
 }
 
-struct WaysTo<'a, W: Write>(&'a mut PbfWriter<W>);
+/// A relation kept for after the ways: (id, members, tags).
+type HeldRelation = (i64, Vec<(MemberType, i64, String)>, Vec<(String, String)>);
+
+/// Writes the ways and keeps the relations, to be written after them (they are few: a handful
+/// of turn restrictions per town).
+struct WaysTo<'a, W: Write> {
+    writer: &'a mut PbfWriter<W>,
+    relations: Vec<HeldRelation>,
+}
 
 impl<W: Write> roads::Sink for WaysTo<'_, W> {
-    fn node(&mut self, _: i64, _: i32, _: i32) -> io::Result<()> {
+    fn node(&mut self, _: i64, _: i32, _: i32, _: &[(&str, &str)]) -> io::Result<()> {
         Ok(())
     }
     fn way(&mut self, id: i64, refs: &[i64], tags: &[(&str, &str)]) -> io::Result<()> {
-        self.0.add_way(id, refs, tags)
+        self.writer.add_way(id, refs, tags)
+    }
+    fn relation(
+        &mut self,
+        id: i64,
+        members: &[(MemberType, i64, &str)],
+        tags: &[(&str, &str)],
+    ) -> io::Result<()> {
+        self.relations.push((
+            id,
+            members
+                .iter()
+                .map(|&(t, m, r)| (t, m, r.to_string()))
+                .collect(),
+            tags.iter()
+                .map(|&(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ));
+        Ok(())
     }
 }
 
 /// Writes the territory of `plan` as an OSM PBF to `out`. The generator runs three times: for
-/// the bounding box of the header, for the nodes, for the ways; memory stays bounded.
+/// the bounding box of the header, for the nodes, for the ways (the relations, few, are kept
+/// and written last); memory stays bounded.
 pub fn write_pbf<W: Write>(
     plan: &Plan,
     source: &str,
@@ -130,7 +163,19 @@ pub fn write_pbf<W: Write>(
     };
     let mut w = PbfWriter::new(out, &header)?;
     roads::generate(plan, &mut NodesTo(&mut w))?;
-    roads::generate(plan, &mut WaysTo(&mut w))?;
+    let mut ways = WaysTo {
+        writer: &mut w,
+        relations: Vec::new(),
+    };
+    roads::generate(plan, &mut ways)?;
+    for (id, members, tags) in std::mem::take(&mut ways.relations) {
+        let members: Vec<(MemberType, i64, &str)> = members
+            .iter()
+            .map(|(t, m, r)| (*t, *m, r.as_str()))
+            .collect();
+        let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        w.add_relation(id, &members, &tags)?;
+    }
     let (_, written) = w.finish()?;
     Ok((stats, written, header.bbox))
 }

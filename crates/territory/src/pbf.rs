@@ -1,12 +1,14 @@
-//! A minimal OSM PBF writer: nodes (as `DenseNodes`) then ways, in zlib-compressed blobs.
+//! A minimal OSM PBF writer: nodes (as `DenseNodes`, with tags), then ways, then relations, in
+//! zlib-compressed blobs.
 //!
 //! The protobuf wire format is encoded by hand (varints, zigzag, length-delimited fields), after
 //! the schema of `fileformat.proto` and `osmformat.proto`: a file is a sequence of
 //! `BlobHeader` + `Blob`, the first holding an `OSMHeader` (`HeaderBlock`), the others `OSMData`
-//! (`PrimitiveBlock`). Each data block holds at most [`MAX_BLOCK_ENTITIES`] nodes or ways of one
-//! kind, coordinates in units of 100 nanodegrees (granularity 100, offsets 0), ids and
-//! coordinates delta-coded, and its own string table. Entities must be added nodes first, then
-//! ways, each kind by increasing id (the `Sort.Type_then_ID` feature the header declares).
+//! (`PrimitiveBlock`). Each data block holds at most [`MAX_BLOCK_ENTITIES`] nodes, ways or
+//! relations of one kind, coordinates in units of 100 nanodegrees (granularity 100, offsets 0),
+//! ids and coordinates delta-coded, and its own string table. Entities must be added nodes first,
+//! then ways, then relations, each kind by increasing id (the `Sort.Type_then_ID` feature the
+//! header declares).
 //!
 //! Blocks are compressed in batches on the rayon pool; the output does not depend on the number
 //! of threads.
@@ -18,7 +20,7 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use rayon::prelude::*;
 
-/// The most entities (nodes or ways) in one data block, as the format's guidance asks.
+/// The most entities (nodes, ways or relations) in one data block, as the format's guidance asks.
 pub const MAX_BLOCK_ENTITIES: usize = 8000;
 /// Blocks encoded before a batch is compressed (in parallel) and written.
 const BATCH_BLOCKS: usize = 16;
@@ -46,8 +48,11 @@ pub struct HeaderInfo {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteStats {
     pub nodes: u64,
+    /// Nodes with at least one tag.
+    pub tagged_nodes: u64,
     pub ways: u64,
     pub way_refs: u64,
+    pub relations: u64,
     /// Data blocks (the header block is not counted).
     pub blocks: u64,
     /// Bytes written, header included.
@@ -156,52 +161,15 @@ fn header_block(info: &HeaderInfo) -> Vec<u8> {
 
 // ---- blocks ---------------------------------------------------------------------------------
 
+/// A block's string table; entry 0 is always "".
 #[derive(Default)]
-struct NodeBlock {
-    ids: Vec<i64>,
-    lats: Vec<i64>,
-    lons: Vec<i64>,
-}
-
-impl NodeBlock {
-    fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    fn encode(&mut self, scratch: &mut Vec<u8>) -> Vec<u8> {
-        let mut dense = Vec::with_capacity(self.len() * 8);
-        put_packed_delta(&mut dense, scratch, 1, &self.ids);
-        put_packed_delta(&mut dense, scratch, 8, &self.lats);
-        put_packed_delta(&mut dense, scratch, 9, &self.lons);
-        let mut group = Vec::with_capacity(dense.len() + 8);
-        put_bytes(&mut group, 2, &dense);
-        let mut block = Vec::with_capacity(group.len() + 16);
-        // A string table is required even when no string is used; entry 0 is always "".
-        let mut strings = Vec::new();
-        put_bytes(&mut strings, 1, b"");
-        put_bytes(&mut block, 1, &strings);
-        put_bytes(&mut block, 2, &group);
-        put_uint(&mut block, 17, 100);
-        self.ids.clear();
-        self.lats.clear();
-        self.lons.clear();
-        block
-    }
-}
-
-#[derive(Default)]
-struct WayBlock {
-    /// Encoded `Way` messages, each as a length-delimited field 3 of the group.
-    group: Vec<u8>,
-    count: usize,
+struct Strings {
     strings: Vec<String>,
     index: HashMap<String, u32>,
-    keys: Vec<u32>,
-    vals: Vec<u32>,
 }
 
-impl WayBlock {
-    fn string(&mut self, s: &str) -> u32 {
+impl Strings {
+    fn get(&mut self, s: &str) -> u32 {
         if self.strings.is_empty() {
             self.strings.push(String::new());
         }
@@ -214,45 +182,160 @@ impl WayBlock {
         i
     }
 
-    fn add(&mut self, id: i64, refs: &[i64], tags: &[(&str, &str)], scratch: &mut Vec<u8>) {
+    /// The encoded `StringTable`, and the table emptied.
+    fn take_encoded(&mut self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        if self.strings.is_empty() {
+            put_bytes(&mut buf, 1, b"");
+        }
+        for s in &self.strings {
+            put_bytes(&mut buf, 1, s.as_bytes());
+        }
+        self.strings.clear();
+        self.index.clear();
+        buf
+    }
+}
+
+/// The encoded `PrimitiveBlock` of a group.
+fn primitive_block(strings: &[u8], group: &[u8]) -> Vec<u8> {
+    let mut block = Vec::with_capacity(group.len() + strings.len() + 16);
+    // A string table is required even when no string is used.
+    put_bytes(&mut block, 1, strings);
+    put_bytes(&mut block, 2, group);
+    put_uint(&mut block, 17, 100);
+    block
+}
+
+#[derive(Default)]
+struct NodeBlock {
+    ids: Vec<i64>,
+    lats: Vec<i64>,
+    lons: Vec<i64>,
+    /// `keys_vals` of `DenseNodes`: key and value indices of each node, then 0.
+    keys_vals: Vec<u32>,
+    tagged: bool,
+    strings: Strings,
+}
+
+impl NodeBlock {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn add(&mut self, id: i64, lon_e7: i32, lat_e7: i32, tags: &[(&str, &str)]) {
+        self.ids.push(id);
+        self.lats.push(i64::from(lat_e7));
+        self.lons.push(i64::from(lon_e7));
+        for (k, v) in tags {
+            let k = self.strings.get(k);
+            let v = self.strings.get(v);
+            self.keys_vals.extend([k, v]);
+        }
+        self.keys_vals.push(0);
+        self.tagged |= !tags.is_empty();
+    }
+
+    fn encode(&mut self, scratch: &mut Vec<u8>) -> Vec<u8> {
+        let mut dense = Vec::with_capacity(self.len() * 8);
+        put_packed_delta(&mut dense, scratch, 1, &self.ids);
+        put_packed_delta(&mut dense, scratch, 8, &self.lats);
+        put_packed_delta(&mut dense, scratch, 9, &self.lons);
+        // The format wants no `keys_vals` at all when no node of the block has a tag.
+        if self.tagged {
+            put_packed_u32(&mut dense, scratch, 10, &self.keys_vals);
+        }
+        let mut group = Vec::with_capacity(dense.len() + 8);
+        put_bytes(&mut group, 2, &dense);
+        let block = primitive_block(&self.strings.take_encoded(), &group);
+        self.ids.clear();
+        self.lats.clear();
+        self.lons.clear();
+        self.keys_vals.clear();
+        self.tagged = false;
+        block
+    }
+}
+
+/// What a relation member is (`Relation.MemberType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberType {
+    Node = 0,
+    Way = 1,
+    Relation = 2,
+}
+
+/// A block of ways or of relations (one kind per block).
+#[derive(Default)]
+struct TaggedBlock {
+    /// Encoded `Way` (field 3 of the group) or `Relation` (field 4) messages.
+    group: Vec<u8>,
+    count: usize,
+    strings: Strings,
+    keys: Vec<u32>,
+    vals: Vec<u32>,
+    roles: Vec<u32>,
+    ids: Vec<i64>,
+}
+
+impl TaggedBlock {
+    /// The message's id and packed keys and values.
+    fn start(&mut self, id: i64, tags: &[(&str, &str)], scratch: &mut Vec<u8>) -> Vec<u8> {
         self.keys.clear();
         self.vals.clear();
         for (k, v) in tags {
-            let k = self.string(k);
-            let v = self.string(v);
+            let k = self.strings.get(k);
+            let v = self.strings.get(v);
             self.keys.push(k);
             self.vals.push(v);
         }
-        let mut way = Vec::with_capacity(refs.len() * 2 + 32);
-        put_uint(&mut way, 1, id as u64);
-        let (keys, vals) = (
-            std::mem::take(&mut self.keys),
-            std::mem::take(&mut self.vals),
-        );
-        if !keys.is_empty() {
-            put_packed_u32(&mut way, scratch, 2, &keys);
-            put_packed_u32(&mut way, scratch, 3, &vals);
+        let mut msg = Vec::with_capacity(64);
+        put_uint(&mut msg, 1, id as u64);
+        if !self.keys.is_empty() {
+            put_packed_u32(&mut msg, scratch, 2, &self.keys);
+            put_packed_u32(&mut msg, scratch, 3, &self.vals);
         }
-        self.keys = keys;
-        self.vals = vals;
+        msg
+    }
+
+    fn add_way(&mut self, id: i64, refs: &[i64], tags: &[(&str, &str)], scratch: &mut Vec<u8>) {
+        let mut way = self.start(id, tags, scratch);
         put_packed_delta(&mut way, scratch, 8, refs);
         put_bytes(&mut self.group, 3, &way);
         self.count += 1;
     }
 
-    fn encode(&mut self) -> Vec<u8> {
-        let mut strings = Vec::new();
-        for s in &self.strings {
-            put_bytes(&mut strings, 1, s.as_bytes());
+    fn add_relation(
+        &mut self,
+        id: i64,
+        members: &[(MemberType, i64, &str)],
+        tags: &[(&str, &str)],
+        scratch: &mut Vec<u8>,
+    ) {
+        let mut rel = self.start(id, tags, scratch);
+        self.roles.clear();
+        self.ids.clear();
+        for &(_, id, role) in members {
+            let r = self.strings.get(role);
+            self.roles.push(r);
+            self.ids.push(id);
         }
-        let mut block = Vec::with_capacity(self.group.len() + strings.len() + 16);
-        put_bytes(&mut block, 1, &strings);
-        put_bytes(&mut block, 2, &self.group);
-        put_uint(&mut block, 17, 100);
+        // roles_sid is int32: the indices are small and positive, so plain varints.
+        put_packed_u32(&mut rel, scratch, 8, &self.roles);
+        put_packed_delta(&mut rel, scratch, 9, &self.ids);
+        scratch.clear();
+        for &(t, _, _) in members {
+            put_varint(scratch, t as u64);
+        }
+        put_bytes(&mut rel, 10, scratch);
+        put_bytes(&mut self.group, 4, &rel);
+        self.count += 1;
+    }
+
+    fn encode(&mut self) -> Vec<u8> {
+        let block = primitive_block(&self.strings.take_encoded(), &self.group);
         self.group.clear();
         self.count = 0;
-        self.strings.clear();
-        self.index.clear();
         block
     }
 }
@@ -261,17 +344,21 @@ impl WayBlock {
 enum Phase {
     Nodes,
     Ways,
+    Relations,
 }
 
-/// Streams nodes then ways into an OSM PBF file; memory stays bounded by one batch of blocks.
+/// Streams nodes, then ways, then relations into an OSM PBF file; memory stays bounded by one
+/// batch of blocks.
 pub struct PbfWriter<W: Write> {
     out: W,
     level: Compression,
     phase: Phase,
     last_node: Option<i64>,
     last_way: Option<i64>,
+    last_relation: Option<i64>,
     nodes: NodeBlock,
-    ways: WayBlock,
+    /// Ways, then relations.
+    tagged: TaggedBlock,
     pending: Vec<Vec<u8>>,
     scratch: Vec<u8>,
     stats: WriteStats,
@@ -290,8 +377,9 @@ impl<W: Write> PbfWriter<W> {
             phase: Phase::Nodes,
             last_node: None,
             last_way: None,
+            last_relation: None,
             nodes: NodeBlock::default(),
-            ways: WayBlock::default(),
+            tagged: TaggedBlock::default(),
             pending: Vec::new(),
             scratch: Vec::new(),
             stats: WriteStats::default(),
@@ -305,6 +393,17 @@ impl<W: Write> PbfWriter<W> {
     /// Adds a node; `lon_e7`, `lat_e7` are in units of 1e-7 degree. Ids must increase, and every
     /// node must come before the first way.
     pub fn add_node(&mut self, id: i64, lon_e7: i32, lat_e7: i32) -> io::Result<()> {
+        self.add_node_with_tags(id, lon_e7, lat_e7, &[])
+    }
+
+    /// Adds a node with tags (as [`PbfWriter::add_node`]).
+    pub fn add_node_with_tags(
+        &mut self,
+        id: i64,
+        lon_e7: i32,
+        lat_e7: i32,
+        tags: &[(&str, &str)],
+    ) -> io::Result<()> {
         if self.phase != Phase::Nodes {
             return Err(order_error(format!("node {id} added after the ways")));
         }
@@ -315,10 +414,9 @@ impl<W: Write> PbfWriter<W> {
             )));
         }
         self.last_node = Some(id);
-        self.nodes.ids.push(id);
-        self.nodes.lats.push(i64::from(lat_e7));
-        self.nodes.lons.push(i64::from(lon_e7));
+        self.nodes.add(id, lon_e7, lat_e7, tags);
         self.stats.nodes += 1;
+        self.stats.tagged_nodes += u64::from(!tags.is_empty());
         if self.nodes.len() == MAX_BLOCK_ENTITIES {
             let block = self.nodes.encode(&mut self.scratch);
             self.push_block(block)?;
@@ -326,11 +424,18 @@ impl<W: Write> PbfWriter<W> {
         Ok(())
     }
 
-    /// Adds a way with its node references and tags. Ids must increase.
+    /// Adds a way with its node references and tags. Ids must increase, and every way must come
+    /// before the first relation.
     pub fn add_way(&mut self, id: i64, refs: &[i64], tags: &[(&str, &str)]) -> io::Result<()> {
-        if self.phase == Phase::Nodes {
-            self.flush_nodes()?;
-            self.phase = Phase::Ways;
+        match self.phase {
+            Phase::Nodes => {
+                self.flush_nodes()?;
+                self.phase = Phase::Ways;
+            }
+            Phase::Ways => {}
+            Phase::Relations => {
+                return Err(order_error(format!("way {id} added after the relations")));
+            }
         }
         if self.last_way.is_some_and(|last| id <= last) {
             return Err(order_error(format!(
@@ -339,11 +444,48 @@ impl<W: Write> PbfWriter<W> {
             )));
         }
         self.last_way = Some(id);
-        self.ways.add(id, refs, tags, &mut self.scratch);
+        self.tagged.add_way(id, refs, tags, &mut self.scratch);
         self.stats.ways += 1;
         self.stats.way_refs += refs.len() as u64;
-        if self.ways.count == MAX_BLOCK_ENTITIES {
-            let block = self.ways.encode();
+        if self.tagged.count == MAX_BLOCK_ENTITIES {
+            let block = self.tagged.encode();
+            self.push_block(block)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a relation: its members (type, id, role) in order, and its tags. Ids must increase.
+    pub fn add_relation(
+        &mut self,
+        id: i64,
+        members: &[(MemberType, i64, &str)],
+        tags: &[(&str, &str)],
+    ) -> io::Result<()> {
+        if self.phase != Phase::Relations {
+            self.flush_nodes()?;
+            self.flush_tagged()?;
+            self.phase = Phase::Relations;
+        }
+        if self.last_relation.is_some_and(|last| id <= last) {
+            return Err(order_error(format!(
+                "relation ids must increase: {id} after {:?}",
+                self.last_relation
+            )));
+        }
+        self.last_relation = Some(id);
+        self.tagged
+            .add_relation(id, members, tags, &mut self.scratch);
+        self.stats.relations += 1;
+        if self.tagged.count == MAX_BLOCK_ENTITIES {
+            let block = self.tagged.encode();
+            self.push_block(block)?;
+        }
+        Ok(())
+    }
+
+    fn flush_tagged(&mut self) -> io::Result<()> {
+        if self.tagged.count > 0 {
+            let block = self.tagged.encode();
             self.push_block(block)?;
         }
         Ok(())
@@ -385,10 +527,7 @@ impl<W: Write> PbfWriter<W> {
     /// Writes what is left and returns the output and the counts.
     pub fn finish(mut self) -> io::Result<(W, WriteStats)> {
         self.flush_nodes()?;
-        if self.ways.count > 0 {
-            let block = self.ways.encode();
-            self.push_block(block)?;
-        }
+        self.flush_tagged()?;
         self.write_pending()?;
         self.out.flush()?;
         Ok((self.out, self.stats))
@@ -446,5 +585,12 @@ mod tests {
         w.add_way(1, &[5, 5], &[]).unwrap();
         assert!(w.add_node(6, 0, 0).is_err());
         assert!(w.add_way(1, &[5, 5], &[]).is_err());
+        w.add_relation(3, &[(MemberType::Way, 1, "from")], &[])
+            .unwrap();
+        assert!(w.add_way(2, &[5, 5], &[]).is_err());
+        assert!(w.add_relation(3, &[], &[]).is_err());
+        assert!(w.add_node_with_tags(7, 0, 0, &[("a", "b")]).is_err());
+        let (_, stats) = w.finish().unwrap();
+        assert_eq!((stats.nodes, stats.ways, stats.relations), (1, 1, 1));
     }
 }

@@ -8,6 +8,12 @@
 //! Main roads are then laid over it: the Gabriel graph of the larger towns, each of its pairs
 //! routed through the commune graph (so a main road crosses the villages in between, as a
 //! route nationale does) and the roads it uses upgraded to its class.
+//!
+//! Island communes ([`crate::islands::ISLANDS`]) get no road to the mainland: the graphs are
+//! made per island (an island's communes are joined to each other as usual) and for the
+//! mainland apart, and each island whose port commune is selected gets one [`Ferry`] from the
+//! port's town to its landing town. An island whose port commune is not selected (left out, or
+//! without a position) gets no ferry: it stays a part of its own, the "no road link" case.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -18,6 +24,7 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
 use crate::communes::Commune;
+use crate::islands::{ISLANDS, Island, island_of};
 use crate::rng::{hash, hash_str, unit};
 
 /// Mean Earth radius, metres.
@@ -165,6 +172,20 @@ pub struct Town {
     pub m2: i64,
     /// Key of the town's random streams (seed and INSEE code).
     pub key: u64,
+    /// Index in [`ISLANDS`] of the island the commune is on, if it is an island commune.
+    pub island: Option<usize>,
+}
+
+/// A ferry from a port town to an island's landing town.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ferry {
+    /// Town of the port commune.
+    pub port: u32,
+    /// Town of the island where the ferry lands.
+    pub landing: u32,
+    pub island: &'static Island,
+    /// `<port commune> – <island>`.
+    pub name: String,
 }
 
 /// A road between two towns.
@@ -189,7 +210,10 @@ pub struct Plan {
     /// Links of town t: `incident[incident_start[t]..incident_start[t + 1]]`.
     pub incident_start: Vec<u32>,
     pub incident: Vec<u32>,
-    /// Parts of the network that no link under [`MAX_LINK_M`] could join to the rest (islands).
+    /// By island, in [`ISLANDS`] order.
+    pub ferries: Vec<Ferry>,
+    /// Parts of the network that no link under [`MAX_LINK_M`] nor ferry could join to the rest
+    /// (islands).
     pub components: usize,
 }
 
@@ -206,18 +230,29 @@ impl Plan {
         let towns: Vec<Town> = communes.iter().map(|c| town(c, &proj, seed)).collect();
         let points: Vec<P> = towns.iter().map(|t| t.at).collect();
         let all: Vec<u32> = (0..towns.len() as u32).collect();
-        let nn = nearest_distance(&points);
-
-        let mut pairs: BTreeSet<(u32, u32)> = gabriel(&points, &all, NEIGHBOURS)
-            .into_iter()
-            .filter(|&(a, b)| {
-                let d = points[a as usize].dist(points[b as usize]);
-                // Long pairs only where both towns are far from any other (a sparse area),
-                // not from a lone island to the nearest coast.
-                d <= 12_000.0_f64.max(2.5 * nn[a as usize].min(nn[b as usize]))
-            })
-            .collect();
-        let components = join_components(&points, &mut pairs);
+        let group: Vec<Option<usize>> = towns.iter().map(|t| t.island).collect();
+        // The mainland, then each island: no road joins two of them.
+        let mut parts: std::collections::BTreeMap<Option<usize>, Vec<u32>> = Default::default();
+        for &t in &all {
+            parts.entry(group[t as usize]).or_default().push(t);
+        }
+        let mut pairs: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for subset in parts.values() {
+            let nn = nearest_distance(&points, subset);
+            pairs.extend(
+                gabriel(&points, subset, NEIGHBOURS)
+                    .into_iter()
+                    .filter(|&(a, b)| {
+                        let d = points[a as usize].dist(points[b as usize]);
+                        // Long pairs only where both towns are far from any other (a sparse
+                        // area), not from a lone island to the nearest coast.
+                        d <= 12_000.0_f64.max(2.5 * nn[a as usize].min(nn[b as usize]))
+                    }),
+            );
+        }
+        let ferries = ferries(communes, &towns);
+        let crossings: Vec<(u32, u32)> = ferries.iter().map(|f| (f.port, f.landing)).collect();
+        let components = join_components(&points, &group, &crossings, &mut pairs);
 
         let mut links: Vec<Link> = pairs
             .iter()
@@ -269,6 +304,7 @@ impl Plan {
             links,
             incident_start,
             incident,
+            ferries,
             components,
         }
     }
@@ -277,6 +313,29 @@ impl Plan {
     pub fn links_of(&self, t: usize) -> &[u32] {
         &self.incident[self.incident_start[t] as usize..self.incident_start[t + 1] as usize]
     }
+}
+
+/// One ferry per island with a selected commune and a selected port commune.
+fn ferries(communes: &[Commune], towns: &[Town]) -> Vec<Ferry> {
+    let index = |code: &str| {
+        towns
+            .binary_search_by(|t| t.code.as_str().cmp(code))
+            .ok()
+            .map(|i| i as u32)
+    };
+    ISLANDS
+        .iter()
+        .filter_map(|island| {
+            let port = index(island.port)?;
+            let landing = island.communes.iter().find_map(|(c, _)| index(c))?;
+            Some(Ferry {
+                port,
+                landing,
+                island,
+                name: format!("{} – {}", communes[port as usize].name, island.name),
+            })
+        })
+        .collect()
 }
 
 fn town(c: &Commune, proj: &Proj, seed: u64) -> Town {
@@ -306,6 +365,7 @@ fn town(c: &Commune, proj: &Proj, seed: u64) -> Town {
         angle: unit(hash(&[key, 1])) * PI / 2.0,
         m2,
         key,
+        island: island_of(&c.code),
     }
 }
 
@@ -320,19 +380,19 @@ fn tree_of(points: &[P], subset: &[u32]) -> Tree {
     )
 }
 
-/// Distance from each point to its nearest other point (infinite when alone).
-fn nearest_distance(points: &[P]) -> Vec<f64> {
-    let all: Vec<u32> = (0..points.len() as u32).collect();
-    let tree = tree_of(points, &all);
-    points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            tree.nearest_neighbor_iter(&[p.x, p.y])
-                .find(|g| g.data as usize != i)
-                .map_or(f64::INFINITY, |g| points[g.data as usize].dist(*p))
-        })
-        .collect()
+/// Distance from each point of `subset` to its nearest other point of `subset` (infinite when
+/// alone, or not in `subset`), indexed by point.
+fn nearest_distance(points: &[P], subset: &[u32]) -> Vec<f64> {
+    let tree = tree_of(points, subset);
+    let mut out = vec![f64::INFINITY; points.len()];
+    for &i in subset {
+        let p = points[i as usize];
+        out[i as usize] = tree
+            .nearest_neighbor_iter(&[p.x, p.y])
+            .find(|g| g.data != i)
+            .map_or(f64::INFINITY, |g| points[g.data as usize].dist(p));
+    }
+    out
 }
 
 /// Gabriel edges among `subset`, looking at the `k` nearest neighbours of each point; pairs
@@ -373,15 +433,22 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
-/// Adds the shortest link from each smaller part of the network to another part, smallest
-/// parts first, while one is shorter than [`MAX_LINK_M`]. Returns the number of parts left.
-fn join_components(points: &[P], pairs: &mut BTreeSet<(u32, u32)>) -> usize {
+/// Adds the shortest link from each smaller part of the network to another part of the same
+/// `group` (the mainland, or one island), smallest parts first, while one is shorter than
+/// [`MAX_LINK_M`]. The `crossings` (ferries) join parts without a link. Returns the number of
+/// parts left.
+fn join_components(
+    points: &[P],
+    group: &[Option<usize>],
+    crossings: &[(u32, u32)],
+    pairs: &mut BTreeSet<(u32, u32)>,
+) -> usize {
     let n = points.len();
     if n == 0 {
         return 0;
     }
     let mut parent: Vec<u32> = (0..n as u32).collect();
-    for &(a, b) in pairs.iter() {
+    for &(a, b) in pairs.iter().chain(crossings) {
         let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
         if ra != rb {
             parent[ra.max(rb) as usize] = ra.min(rb);
@@ -412,9 +479,10 @@ fn join_components(points: &[P], pairs: &mut BTreeSet<(u32, u32)>) -> usize {
         let mut best: Option<(f64, u32, u32)> = None;
         for &i in &members[&root] {
             let p = points[i as usize];
-            let near = tree
-                .nearest_neighbor_iter(&[p.x, p.y])
-                .find(|g| root_of[g.data as usize] != root);
+            let near = tree.nearest_neighbor_iter(&[p.x, p.y]).find(|g| {
+                let j = g.data as usize;
+                root_of[j] != root && group[j] == group[i as usize]
+            });
             if let Some(g) = near {
                 let d = points[g.data as usize].dist(p);
                 if best.is_none_or(|(bd, _, _)| d < bd) {
@@ -571,6 +639,39 @@ mod tests {
             lat,
             area_km2: Some(20.0),
         }
+    }
+
+    #[test]
+    fn an_island_gets_a_ferry_not_a_road() {
+        // Quiberon, Belle-Île's four communes and a town beside Quiberon, with real positions.
+        let communes = vec![
+            commune("56009", 1000.0, -3.19, 47.32),
+            commune("56114", 900.0, -3.10, 47.30),
+            commune("56152", 2500.0, -3.157, 47.347),
+            commune("56186", 4700.0, -3.119, 47.486),
+            commune("56241", 900.0, -3.22, 47.35),
+            commune("56034", 3000.0, -3.10, 47.55),
+        ];
+        let plan = Plan::new(&communes, 1);
+        let island = |t: u32| plan.towns[t as usize].island.is_some();
+        assert!(plan.links.iter().all(|l| island(l.a) == island(l.b)));
+        assert!(plan.links.iter().any(|l| island(l.a) && island(l.b)));
+        assert_eq!(plan.ferries.len(), 1);
+        let f = &plan.ferries[0];
+        assert_eq!(plan.towns[f.port as usize].code, "56186");
+        assert_eq!(plan.towns[f.landing as usize].code, "56152");
+        assert_eq!(f.name, "56186 – Belle-Île");
+        assert_eq!(plan.components, 1);
+        // Without its port, the island stays apart.
+        let plan = Plan::new(&communes[..3], 1);
+        assert!(plan.ferries.is_empty());
+        assert!(plan.links.iter().all(|l| island(l.a) && island(l.b)));
+        assert_eq!(plan.components, 1);
+        let mut without_port = communes.clone();
+        without_port.remove(3);
+        let plan = Plan::new(&without_port, 1);
+        assert!(plan.ferries.is_empty());
+        assert_eq!(plan.components, 2);
     }
 
     #[test]

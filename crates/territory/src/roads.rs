@@ -6,7 +6,17 @@
 //! by a winding lane from the town or from a nearer hamlet, with a street or two and a farm
 //! access; lanes between neighbouring hamlets. Then per link between towns: a winding road from an exit of one town
 //! to an exit of the other, cut into stretches whose `maxspeed` follows a smooth "ruggedness"
-//! field (winding, hilly stretches are slower), and approaches to towns at 70 or 50.
+//! field (winding, hilly stretches are slower), and approaches to towns at 70 or 50. Then per
+//! ferry of the plan: a line of nodes over the sea between a quay (a town exit) of the port's
+//! town and one of the island's.
+//!
+//! The rules a router must follow, drawn from hashes keyed by the town so that the geometry's
+//! streams do not move: traffic signals on main-axis crossings of towns of 5,000 people, stop
+//! and give-way signs on some crossings of residential streets, gates half-way along some farm
+//! accesses, bollards inside a block side of a two-way residential row (never the only way
+//! anywhere), and turn restrictions (`type=restriction` relations `from` way, `via` node, `to`
+//! way) at a few 4-way crossings of towns of 1,000 people, the row and column cut there so that
+//! both ways end at the via node (elsewhere each row and column is a single way).
 //!
 //! Node ids are handed out in the order nodes are made, and every random choice comes from a
 //! stream keyed by the seed and the INSEE codes involved, so running the generator twice gives
@@ -17,17 +27,27 @@ use std::collections::BTreeMap;
 use std::f64::consts::PI;
 use std::io;
 
+use crate::pbf::MemberType;
 use crate::plan::{Class, P, Plan, Town};
 use crate::rng::{Rng, hash, unit, value_noise};
 
 /// The tag every generated way carries.
 pub const SYNTHETIC_TAG: (&str, &str) = ("zoneblanche:synthetic", "yes");
 
-/// Receives the generated entities: nodes by increasing id, ways by increasing id (the two
-/// kinds interleaved).
+/// Receives the generated entities: nodes, ways and relations, each kind by increasing id (the
+/// kinds interleaved; a relation comes after the ways it names).
 pub trait Sink {
-    fn node(&mut self, id: i64, lon_e7: i32, lat_e7: i32) -> io::Result<()>;
+    fn node(&mut self, id: i64, lon_e7: i32, lat_e7: i32, tags: &[(&str, &str)]) -> io::Result<()>;
     fn way(&mut self, id: i64, refs: &[i64], tags: &[(&str, &str)]) -> io::Result<()>;
+    /// A relation's members (type, id, role) and tags. Default: ignored.
+    fn relation(
+        &mut self,
+        _id: i64,
+        _members: &[(MemberType, i64, &str)],
+        _tags: &[(&str, &str)],
+    ) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What the generator made.
@@ -40,6 +60,13 @@ pub struct RoadStats {
     pub oneway_ways: u64,
     pub roundabouts: u64,
     pub hamlets: u64,
+    /// Tagged nodes by tag value (`traffic_signals`, `stop`, `give_way`, `gate`, `bollard`).
+    pub node_tags: BTreeMap<&'static str, u64>,
+    /// Turn restrictions by `restriction` value.
+    pub restrictions: BTreeMap<&'static str, u64>,
+    pub ferries: u64,
+    /// Kilometres of ferry (not in [`RoadStats::km_by_highway`]).
+    pub ferry_km: f64,
 }
 
 impl RoadStats {
@@ -55,6 +82,7 @@ struct Emitter<'a, S: Sink> {
     plan: &'a Plan,
     next_node: i64,
     next_way: i64,
+    next_relation: i64,
     stats: RoadStats,
     refs: Vec<i64>,
 }
@@ -65,16 +93,44 @@ fn e7(deg: f64) -> i32 {
 
 impl<S: Sink> Emitter<'_, S> {
     fn node(&mut self, p: P) -> io::Result<i64> {
+        self.tagged_node(p, None)
+    }
+
+    /// A node with one tag or none.
+    fn tagged_node(&mut self, p: P, tag: Option<(&'static str, &'static str)>) -> io::Result<i64> {
         let id = self.next_node;
         self.next_node += 1;
         let (lon, lat) = self.plan.proj.lon_lat(p);
-        self.sink.node(id, e7(lon), e7(lat))?;
+        let tags = tag.as_slice();
+        self.sink.node(id, e7(lon), e7(lat), tags)?;
         self.stats.nodes += 1;
+        if let Some((_, v)) = tag {
+            *self.stats.node_tags.entry(v).or_insert(0) += 1;
+        }
         Ok(id)
     }
 
-    /// A way through `pts` with `tags` (the synthetic tag is added).
-    fn way(&mut self, pts: &[(i64, P)], tags: &[(&'static str, &'static str)]) -> io::Result<()> {
+    /// A turn restriction `from` way, `via` node, `to` way (the synthetic tag is added).
+    fn restriction(&mut self, kind: &'static str, from: i64, via: i64, to: i64) -> io::Result<()> {
+        let id = self.next_relation;
+        self.next_relation += 1;
+        let members = [
+            (MemberType::Way, from, "from"),
+            (MemberType::Node, via, "via"),
+            (MemberType::Way, to, "to"),
+        ];
+        let tags = [
+            ("type", "restriction"),
+            ("restriction", kind),
+            SYNTHETIC_TAG,
+        ];
+        self.sink.relation(id, &members, &tags)?;
+        *self.stats.restrictions.entry(kind).or_insert(0) += 1;
+        Ok(())
+    }
+
+    /// A way through `pts` with `tags` (the synthetic tag is added); returns its id.
+    fn way(&mut self, pts: &[(i64, P)], tags: &[(&'static str, &'static str)]) -> io::Result<i64> {
         debug_assert!(pts.len() >= 2);
         let id = self.next_way;
         self.next_way += 1;
@@ -93,7 +149,7 @@ impl<S: Sink> Emitter<'_, S> {
         if tags.iter().any(|(k, v)| *k == "oneway" && *v == "yes") {
             self.stats.oneway_ways += 1;
         }
-        Ok(())
+        Ok(id)
     }
 }
 
@@ -104,16 +160,22 @@ pub fn generate<S: Sink>(plan: &Plan, sink: &mut S) -> io::Result<RoadStats> {
         plan,
         next_node: 1,
         next_way: 1,
+        next_relation: 1,
         stats: RoadStats::default(),
         refs: Vec::new(),
     };
     // Where each link leaves each of its towns: 2 * link + (0 at `a`, 1 at `b`).
     let mut exits: Vec<(i64, P)> = vec![(0, P::new(0.0, 0.0)); 2 * plan.links.len()];
+    // The quays of each ferry: 2 * ferry + (0 at the port, 1 on the island).
+    let mut quays: Vec<(i64, P)> = vec![(0, P::new(0.0, 0.0)); 2 * plan.ferries.len()];
     for t in 0..plan.towns.len() {
-        town(&mut em, t, &mut exits)?;
+        town(&mut em, t, &mut exits, &mut quays)?;
     }
     for e in 0..plan.links.len() {
         link(&mut em, e, &exits)?;
+    }
+    for f in 0..plan.ferries.len() {
+        ferry(&mut em, f, &quays)?;
     }
     Ok(em.stats)
 }
@@ -377,6 +439,11 @@ impl<'a> Grid<'a> {
         self.h[(i + self.m) as usize]
     }
 
+    /// True for a 4-way crossing: the lattice point has neighbours on all four sides.
+    fn interior(&self, i: i64, j: i64) -> bool {
+        j.abs() < self.m && i.abs() < self.w(j) && j.abs() < self.h(i)
+    }
+
     fn lattice_id(&self, i: i64, j: i64) -> i64 {
         self.base + self.row_start[(j + self.m) as usize] + i + self.w(j)
     }
@@ -461,23 +528,134 @@ fn street_tags(town: &Town, horizontal: bool, index: i64) -> (Tags, bool) {
     (t, oneway && index.div_euclid(2) % 2 == 0)
 }
 
-fn town<S: Sink>(em: &mut Emitter<'_, S>, t: usize, exits: &mut [(i64, P)]) -> io::Result<()> {
+/// The tag of a grid junction, if any: traffic signals on some crossings of the main axes in
+/// towns of 5,000 people (always at the centre), a stop or give-way sign on some crossings of
+/// two residential streets. Only 4-way crossings: a town's exits and quays stay untagged.
+fn junction_tag(town: &Town, g: &Grid<'_>, i: i64, j: i64) -> Option<(&'static str, &'static str)> {
+    if !g.interior(i, j) {
+        return None;
+    }
+    let u = unit(hash(&[town.key, 10, i as u64, j as u64]));
+    if i == 0 || j == 0 {
+        let signals = town.population >= 5_000.0 && ((i, j) == (0, 0) || u < 0.5);
+        signals.then_some(("highway", "traffic_signals"))
+    } else if u < 0.04 {
+        Some(("highway", "stop"))
+    } else if u < 0.08 {
+        Some(("highway", "give_way"))
+    } else {
+        None
+    }
+}
+
+/// The turn restrictions of a town, by junction.
+const RESTRICTIONS: [&str; 3] = ["no_left_turn", "no_u_turn", "only_straight_on"];
+
+/// A town grid's rules drawn from the town's own stream (so that the geometry's streams do not
+/// move): turn restrictions at a few 4-way crossings of two-way streets (1 in towns of 1,000
+/// people, 2 from 5,000, 4 from 20,000), and bollards on the first intermediate node of one
+/// block side of a two-way residential row (1 from 2,000 people, 2 from 20,000). A row block
+/// side always has another way round (its two corners are on columns), so a bollard never cuts
+/// a town off.
+struct Rules {
+    /// (i, j) of the crossing, sorted, and the `restriction` value.
+    restrictions: Vec<((i64, i64), &'static str)>,
+    /// (i, j): the block side from (i, j) to (i + 1, j).
+    bollards: Vec<(i64, i64)>,
+}
+
+impl Rules {
+    fn new(town: &Town, g: &Grid<'_>) -> Rules {
+        let pop = town.population;
+        let mut rng = Rng::new(hash(&[town.key, 11]));
+        let mut pick = |lo: i64, hi: i64| lo + ((hi - lo + 1) as f64 * rng.f64()) as i64;
+        let two_way = |j: i64| !street_tags(town, true, j).0.contains(&("oneway", "yes"));
+        let count = |steps: [(f64, usize); 3]| {
+            steps
+                .iter()
+                .rev()
+                .find(|(p, _)| pop >= *p)
+                .map_or(0, |s| s.1)
+        };
+        let n = count([(1_000.0, 1), (5_000.0, 2), (20_000.0, 4)]);
+        let mut restrictions: Vec<((i64, i64), &'static str)> = Vec::new();
+        for _ in 0..8 * n {
+            if restrictions.len() == n {
+                break;
+            }
+            let j = pick(1 - g.m, g.m - 1);
+            let w = g.w(j);
+            let i = pick(1 - w, w - 1);
+            let kind = RESTRICTIONS[pick(0, 2) as usize];
+            if g.interior(i, j) && two_way(j) && restrictions.iter().all(|r| r.0 != (i, j)) {
+                restrictions.push(((i, j), kind));
+            }
+        }
+        restrictions.sort_unstable();
+        let n = count([(2_000.0, 1), (20_000.0, 2), (f64::INFINITY, 0)]);
+        let mut bollards = Vec::new();
+        for _ in 0..8 * n {
+            if bollards.len() == n {
+                break;
+            }
+            let j = pick(-g.m, g.m);
+            let w = g.w(j);
+            let i = pick(-w, w - 1);
+            if j != 0 && w > 0 && two_way(j) && !bollards.contains(&(i, j)) {
+                bollards.push((i, j));
+            }
+        }
+        Rules {
+            restrictions,
+            bollards,
+        }
+    }
+}
+
+/// Emits the way through `pts` with `tags` as pieces cut at the point indices `cuts` (sorted,
+/// inside); returns the ids of the pieces.
+fn split_way<S: Sink>(
+    em: &mut Emitter<'_, S>,
+    pts: &[(i64, P)],
+    cuts: &[usize],
+    tags: &[(&'static str, &'static str)],
+) -> io::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(cuts.len() + 1);
+    let mut from = 0;
+    for &c in cuts.iter().chain(std::iter::once(&(pts.len() - 1))) {
+        ids.push(em.way(&pts[from..=c], tags)?);
+        from = c;
+    }
+    Ok(ids)
+}
+
+fn town<S: Sink>(
+    em: &mut Emitter<'_, S>,
+    t: usize,
+    exits: &mut [(i64, P)],
+    quays: &mut [(i64, P)],
+) -> io::Result<()> {
     let plan = em.plan;
     let town = &plan.towns[t];
     let g = Grid::new(town, em.next_node);
+    let rules = Rules::new(town, &g);
 
     // Nodes: lattice points, then the row and column intermediates.
     for j in -g.m..=g.m {
         for i in -g.w(j)..=g.w(j) {
-            let id = em.node(g.lattice_pos(i, j))?;
+            let tag = junction_tag(town, &g, i, j);
+            let id = em.tagged_node(g.lattice_pos(i, j), tag)?;
             debug_assert_eq!(id, g.lattice_id(i, j));
         }
     }
     for j in -g.m..=g.m {
         for i in -g.w(j)..g.w(j) {
             let (a, b) = (g.lattice_pos(i, j), g.lattice_pos(i + 1, j));
+            let bollard = rules.bollards.contains(&(i, j));
             for s in 1..=g.k {
-                let id = em.node(g.between(a, b, s, hash(&[3, i as u64, j as u64])))?;
+                let p = g.between(a, b, s, hash(&[3, i as u64, j as u64]));
+                let tag = (bollard && s == 1).then_some(("barrier", "bollard"));
+                let id = em.tagged_node(p, tag)?;
                 debug_assert_eq!(id, g.hint_id(i, j, s));
             }
         }
@@ -493,8 +671,11 @@ fn town<S: Sink>(em: &mut Emitter<'_, S>, t: usize, exits: &mut [(i64, P)]) -> i
     }
     debug_assert_eq!(em.next_node, g.base + g.n_nodes());
 
-    // Ways: rows, then columns.
+    // Ways: rows, then columns, cut at the restricted crossings; the pieces that end there:
+    // (west, east, south, north).
+    let mut ends: BTreeMap<(i64, i64), [i64; 4]> = BTreeMap::new();
     let mut pts: Vec<(i64, P)> = Vec::new();
+    let mut cuts: Vec<usize> = Vec::new();
     for j in -g.m..=g.m {
         let w = g.w(j);
         if w == 0 {
@@ -516,7 +697,20 @@ fn town<S: Sink>(em: &mut Emitter<'_, S>, t: usize, exits: &mut [(i64, P)]) -> i
         if reversed {
             pts.reverse();
         }
-        em.way(&pts, &t)?;
+        // Restricted rows are two-way, never reversed.
+        let at: Vec<i64> = rules
+            .restrictions
+            .iter()
+            .filter(|r| r.0.1 == j)
+            .map(|r| r.0.0)
+            .collect();
+        cuts.clear();
+        cuts.extend(at.iter().map(|&i| ((i + w) * (g.k + 1)) as usize));
+        let ids = split_way(em, &pts, &cuts, &t)?;
+        for (q, &i) in at.iter().enumerate() {
+            let e = ends.entry((i, j)).or_default();
+            (e[0], e[1]) = (ids[q], ids[q + 1]);
+        }
     }
     for i in -g.m..=g.m {
         let h = g.h(i);
@@ -536,7 +730,45 @@ fn town<S: Sink>(em: &mut Emitter<'_, S>, t: usize, exits: &mut [(i64, P)]) -> i
             }
         }
         let (t, _) = street_tags(town, false, i);
-        em.way(&pts, &t)?;
+        let mut at: Vec<i64> = rules
+            .restrictions
+            .iter()
+            .filter(|r| r.0.0 == i)
+            .map(|r| r.0.1)
+            .collect();
+        at.sort_unstable();
+        cuts.clear();
+        cuts.extend(at.iter().map(|&j| ((j + h) * (g.k + 1)) as usize));
+        let ids = split_way(em, &pts, &cuts, &t)?;
+        for (q, &j) in at.iter().enumerate() {
+            let e = ends.entry((i, j)).or_default();
+            (e[2], e[3]) = (ids[q], ids[q + 1]);
+        }
+    }
+    // Rows run west to east (i increasing), columns south to north, so driving east a left
+    // turn goes north.
+    for &((i, j), kind) in &rules.restrictions {
+        let [west, east, south, north] = ends[&(i, j)];
+        let (from, to) = match kind {
+            "no_left_turn" => (west, north),
+            "no_u_turn" => (east, east),
+            _ => (south, north),
+        };
+        em.restriction(kind, from, g.lattice_id(i, j), to)?;
+    }
+
+    // Quays: the town's exit towards the other end of each of its ferries.
+    for (f, ferry) in plan.ferries.iter().enumerate() {
+        for (side, (here, there)) in [(ferry.port, ferry.landing), (ferry.landing, ferry.port)]
+            .into_iter()
+            .enumerate()
+        {
+            if here as usize == t {
+                let dir = (plan.towns[there as usize].at - town.at).unit();
+                let (i, j) = g.exit(dir);
+                quays[2 * f + side] = (g.lattice_id(i, j), g.lattice_pos(i, j));
+            }
+        }
     }
 
     // Exits towards the neighbouring towns, grouped by lattice point.
@@ -685,9 +917,13 @@ fn hamlets<S: Sink>(em: &mut Emitter<'_, S>, town: &Town, g: &Grid<'_>) -> io::R
             let dir = P::polar(out.y.atan2(out.x) + rng.range(-0.6, 0.6), 1.0);
             let end = far_end.1 + dir * rng.range(200.0, 700.0);
             let inner = winding(&mut rng, far_end.1, end, 0.1, 30.0);
+            // A gate on a third of them, half-way (cars pass it, as in OSRM's car profile).
+            let gated = unit(hash(&[town.key, 13, centres.len() as u64])) < 0.3;
+            let gate_at = gated.then_some(inner.len() / 2);
             let mut pts = vec![far_end];
-            for p in inner {
-                pts.push((em.node(p)?, p));
+            for (q, p) in inner.into_iter().enumerate() {
+                let tag = (gate_at == Some(q)).then_some(("barrier", "gate"));
+                pts.push((em.tagged_node(p, tag)?, p));
             }
             pts.push((em.node(end)?, end));
             em.way(&pts, &tags(Class::Service, None))?;
@@ -740,6 +976,58 @@ fn link<S: Sink>(em: &mut Emitter<'_, S>, e: usize, exits: &[(i64, P)]) -> io::R
         approach(ta),
         approach(tb),
     )
+}
+
+/// A ferry: a gently curved line of new nodes every 2 km or less (at least 2) from the port's
+/// quay to the island's, both town exits, so that the ferry shares no other node. Tagged as in
+/// OSM: `route=ferry`, `duration` (the crossing time of [`crate::islands::ISLANDS`]), `name`,
+/// and `motor_vehicle=yes` on every ferry, even where the real one takes no car (its value is
+/// kept in `zoneblanche:real_car_ferry`): the generator is for measuring access, and a family
+/// on Houat needs a way to reach a service that the engine can follow. The "no road link" case
+/// stays where it is natural: an island whose port commune is not selected gets no ferry, and
+/// Corsica (not in the table) none.
+fn ferry<S: Sink>(em: &mut Emitter<'_, S>, f: usize, quays: &[(i64, P)]) -> io::Result<()> {
+    let plan = em.plan;
+    let ferry = &plan.ferries[f];
+    let (a, b) = (quays[2 * f], quays[2 * f + 1]);
+    let (ta, tb) = (
+        &plan.towns[ferry.port as usize],
+        &plan.towns[ferry.landing as usize],
+    );
+    let mut rng = Rng::new(hash(&[ta.key, tb.key, 12]));
+    let d = a.1.dist(b.1);
+    let n = ((d / 2_000.0).ceil() as usize).max(3);
+    let bend = (b.1 - a.1).perp() * rng.range(-0.1, 0.1);
+    let mut pts = Vec::with_capacity(n + 1);
+    pts.push(a);
+    for q in 1..n {
+        let u = q as f64 / n as f64;
+        let p = a.1 + (b.1 - a.1) * u + bend * (4.0 * u * (1.0 - u));
+        pts.push((em.node(p)?, p));
+    }
+    pts.push(b);
+    let duration = ferry.island.duration();
+    let tags = [
+        ("route", "ferry"),
+        ("duration", duration.as_str()),
+        ("motor_vehicle", "yes"),
+        ("foot", "yes"),
+        ("name", ferry.name.as_str()),
+        (
+            "zoneblanche:real_car_ferry",
+            ferry.island.car_ferry.as_str(),
+        ),
+        SYNTHETIC_TAG,
+    ];
+    let id = em.next_way;
+    em.next_way += 1;
+    em.refs.clear();
+    em.refs.extend(pts.iter().map(|(id, _)| *id));
+    em.sink.way(id, &em.refs, &tags)?;
+    em.stats.ways += 1;
+    em.stats.ferries += 1;
+    em.stats.ferry_km += pts.windows(2).map(|w| w[0].1.dist(w[1].1)).sum::<f64>() / 1000.0;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -118,6 +118,14 @@ pub struct ReadWay {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A relation as read back: members are (type, id, role), type 'n', 'w' or 'r'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRelation {
+    pub id: i64,
+    pub members: Vec<(char, i64, String)>,
+    pub tags: BTreeMap<String, String>,
+}
+
 /// A whole PBF file as read back by `osmpbf`, in file order.
 #[derive(Debug, Default)]
 pub struct ReadPbf {
@@ -130,10 +138,11 @@ pub struct ReadPbf {
     /// (id, lon_e7, lat_e7), in file order.
     pub nodes: Vec<(i64, i32, i32)>,
     pub ways: Vec<ReadWay>,
-    /// Entities per data block, and whether it held nodes (else ways).
-    pub blocks: Vec<(usize, bool)>,
-    /// Tags found on nodes.
-    pub node_tags: usize,
+    pub relations: Vec<ReadRelation>,
+    /// Entities per data block, and what it held: 'n' nodes, 'w' ways, 'r' relations.
+    pub blocks: Vec<(usize, char)>,
+    /// Tags of the nodes that have some, by id.
+    pub node_tags: BTreeMap<i64, BTreeMap<String, String>>,
 }
 
 impl ReadPbf {
@@ -149,14 +158,20 @@ impl ReadPbf {
                     out.bbox = h.bbox().map(|b| (b.left, b.right, b.top, b.bottom));
                 }
                 BlobDecode::OsmData(block) => {
-                    let (mut n, mut is_nodes) = (0, false);
+                    let (mut n, mut kinds) = (0, Vec::new());
                     for g in block.groups() {
                         for node in g.dense_nodes() {
-                            out.node_tags += node.tags().count();
+                            let tags: BTreeMap<String, String> = node
+                                .tags()
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                                .collect();
+                            if !tags.is_empty() {
+                                out.node_tags.insert(node.id(), tags);
+                            }
                             out.nodes
                                 .push((node.id(), node.decimicro_lon(), node.decimicro_lat()));
                             n += 1;
-                            is_nodes = true;
+                            kinds.push('n');
                         }
                         for w in g.ways() {
                             out.ways.push(ReadWay {
@@ -168,11 +183,36 @@ impl ReadPbf {
                                     .collect(),
                             });
                             n += 1;
+                            kinds.push('w');
+                        }
+                        for r in g.relations() {
+                            let members = r
+                                .members()
+                                .map(|m| {
+                                    let t = match m.member_type {
+                                        osmpbf::RelMemberType::Node => 'n',
+                                        osmpbf::RelMemberType::Way => 'w',
+                                        osmpbf::RelMemberType::Relation => 'r',
+                                    };
+                                    (t, m.member_id, m.role().unwrap().to_string())
+                                })
+                                .collect();
+                            out.relations.push(ReadRelation {
+                                id: r.id(),
+                                members,
+                                tags: r
+                                    .tags()
+                                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                                    .collect(),
+                            });
+                            n += 1;
+                            kinds.push('r');
                         }
                         assert_eq!(g.nodes().count(), 0, "only dense nodes are written");
-                        assert_eq!(g.relations().count(), 0);
                     }
-                    out.blocks.push((n, is_nodes));
+                    kinds.dedup();
+                    assert_eq!(kinds.len(), 1, "one kind of entity per block: {kinds:?}");
+                    out.blocks.push((n, kinds[0]));
                 }
                 BlobDecode::Unknown(t) => panic!("unknown blob type {t}"),
             }

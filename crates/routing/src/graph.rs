@@ -179,15 +179,17 @@ impl Graph {
         // something to a car (a barrier, signals…: turns there cost or are forbidden).
         let mut uses = vec![0u8; n_nodes];
         let mut is_vertex = vec![false; n_nodes];
-        for &(n, _) in &raw.node_rules {
-            is_vertex[n as usize] = true;
-        }
         for (_, p) in &pieces {
             for &n in p {
                 uses[n as usize] = uses[n as usize].saturating_add(1);
             }
             is_vertex[p[0] as usize] = true;
             is_vertex[*p.last().expect("pieces have 2+ nodes") as usize] = true;
+        }
+        for &(n, _) in &raw.node_rules {
+            if uses[n as usize] > 0 {
+                is_vertex[n as usize] = true;
+            }
         }
         let mut vertex_of = vec![u32::MAX; n_nodes];
         let mut vertex_node = Vec::new();

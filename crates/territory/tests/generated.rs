@@ -55,8 +55,6 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 }
 
 #[test]
-#[ignore = "data/demo/territory.osm.pbf predates node tags and turn restrictions: regenerate it \
-            (data/README.md) together with the demo's golden outputs"]
 fn the_committed_demo_is_what_the_generator_gives() {
     let Some(csv) = shared_communes_csv() else {
         return;

@@ -426,6 +426,7 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         stats,
     };
     g.build_adjacency();
+    g.link_ferry = g.ferry_links();
     g.set_turns(turn_first, turns);
     Ok(g)
 }

@@ -370,8 +370,15 @@ impl Graph {
             .count() as u64;
         let inc = Incidence::new(&g);
         let (bans, applied, via_ways, unusable) = resolve_bans(&g, raw, &inc, &link_way, &vertex);
-        let ferry = g.ferry_links();
-        let (tf, tt) = turns::build(&g, &inc, &rules, &ferry, &bans, raw.turn_model.as_ref());
+        g.link_ferry = g.ferry_links();
+        let (tf, tt) = turns::build(
+            &g,
+            &inc,
+            &rules,
+            &g.link_ferry,
+            &bans,
+            raw.turn_model.as_ref(),
+        );
         g.set_turns(tf, tt);
         let (parts, main_parts) = g.mark_small_parts();
         g.stats = GraphStats {
@@ -442,14 +449,14 @@ impl Graph {
         (parts, main_parts)
     }
 
-    /// Sets the forward turn adjacency and derives the backward one.
+    /// Sets the forward turn adjacency and derives the backward one and the junctions' nodes
+    /// (`link_ferry` must be set).
     pub(crate) fn set_turns(&mut self, first: Vec<u32>, turns: Vec<Arc>) {
         let (rf, rt) = turns::reverse(&first, &turns);
         self.turn_first = first;
         self.turns = turns;
         self.rturn_first = rf;
         self.rturns = rt;
-        self.link_ferry = self.ferry_links();
         let inc = Incidence::new(self);
         let (mut of, mut o, mut inf, mut i) = (vec![0u32], Vec::new(), vec![0u32], Vec::new());
         for w in 0..self.num_vertices() as u32 {

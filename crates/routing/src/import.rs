@@ -298,28 +298,44 @@ pub fn import_pbf(
     let found = par_blocks(path, &node_blobs, progress, |block| {
         let mut out: Vec<(u32, Coord)> = Vec::new();
         let mut rules: Vec<(u32, NodeRule)> = Vec::new();
-        let mut keep = |id: i64, lon_e7: i32, lat_e7: i32, tags: &[(&str, &str)]| {
-            if let Ok(i) = node_ids.binary_search(&id) {
-                out.push((i as u32, Coord { lon_e7, lat_e7 }));
-                if !tags.is_empty()
-                    && let Some(r) =
-                        profile.node_rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
-                {
-                    rules.push((i as u32, r));
-                }
+        let mut tags: Vec<(&str, &str)> = Vec::new();
+        // Only the nodes the car ways use have their tags read.
+        let mut rule = |i: usize, tags: &[(&str, &str)]| {
+            if !tags.is_empty()
+                && let Some(r) =
+                    profile.node_rule(|k| tags.iter().find(|(kk, _)| *kk == k).map(|(_, v)| *v))
+            {
+                rules.push((i as u32, r));
             }
         };
-        let mut tags: Vec<(&str, &str)> = Vec::new();
         for group in block.groups() {
             for n in group.dense_nodes() {
-                tags.clear();
-                tags.extend(n.tags());
-                keep(n.id(), n.decimicro_lon(), n.decimicro_lat(), &tags);
+                if let Ok(i) = node_ids.binary_search(&n.id()) {
+                    out.push((
+                        i as u32,
+                        Coord {
+                            lon_e7: n.decimicro_lon(),
+                            lat_e7: n.decimicro_lat(),
+                        },
+                    ));
+                    tags.clear();
+                    tags.extend(n.tags());
+                    rule(i, &tags);
+                }
             }
             for n in group.nodes() {
-                tags.clear();
-                tags.extend(n.tags());
-                keep(n.id(), n.decimicro_lon(), n.decimicro_lat(), &tags);
+                if let Ok(i) = node_ids.binary_search(&n.id()) {
+                    out.push((
+                        i as u32,
+                        Coord {
+                            lon_e7: n.decimicro_lon(),
+                            lat_e7: n.decimicro_lat(),
+                        },
+                    ));
+                    tags.clear();
+                    tags.extend(n.tags());
+                    rule(i, &tags);
+                }
             }
         }
         (out, rules)

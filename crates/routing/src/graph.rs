@@ -7,6 +7,8 @@
 //! OSM ways, so it has one speed. Only the largest strongly connected component is kept; what was
 //! left out is counted in [`GraphStats`].
 
+use std::collections::hash_map::Entry;
+
 use crate::geom::{Coord, coord_dist_m, osrm_segment_m};
 use crate::import::{MISSING, RawNetwork, Via};
 use crate::turns::{self, Bans, Incidence, VertexRule};
@@ -716,14 +718,23 @@ fn resolve_bans(
         let to_nodes: Vec<u32> = turns::leaving(g, inc, w)
             .filter(|&b| of_ways(b, &to))
             .collect();
-        if from_nodes.is_empty() || to_nodes.is_empty() {
+        // No way to arrive along `from`: nothing to restrict. A `to` way that cannot be left
+        // along (a one-way towards the via node) still counts: an `only_*` to it then forbids
+        // every turn from `from`, as in OSRM, which does not check directions.
+        if from_nodes.is_empty() {
             unusable += 1;
             continue;
         }
         for &a in &from_nodes {
             if r.only {
-                let e = bans.only.entry(a).or_default();
-                e.extend(to_nodes.iter().copied());
+                // Several `only_*` from one way: a turn must satisfy each (as OSRM, which bans
+                // a turn when any restriction forbids it), so their targets intersect.
+                match bans.only.entry(a) {
+                    Entry::Occupied(mut e) => e.get_mut().retain(|b| to_nodes.contains(b)),
+                    Entry::Vacant(e) => {
+                        e.insert(to_nodes.clone());
+                    }
+                }
             } else {
                 for &b in &to_nodes {
                     bans.no.insert((a, b));

@@ -15,7 +15,7 @@ use crate::graph::{Arc, BACKWARD, FORWARD, Graph, GraphStats, SMALL_PART};
 
 const MAGIC: &[u8; 8] = b"ZBGRAPH\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Writes the graph to `path` atomically (a temporary file in the same folder, then a rename).
@@ -209,6 +209,8 @@ fn encode(g: &Graph) -> Vec<u8> {
     for c in &g.shape_cum_m {
         w.0.extend_from_slice(&c.to_le_bytes());
     }
+    w.u32(g.node_copies.len() as u32);
+    w.u32s(&g.node_copies);
     w.u32(g.turns.len() as u32);
     w.u32s(&g.turn_first);
     w.0.reserve(g.turns.len() * 8);
@@ -340,8 +342,11 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
+    let n_c = r.u32("copy count")? as usize;
+    let node_copies = r.u32s(n_c, "copied nodes")?;
+    let n_nodes = 2 * n_l + n_c;
     let n_t = r.u32("turn count")? as usize;
-    let turn_first = r.u32s(2 * n_l + 1, "turn offsets")?;
+    let turn_first = r.u32s(n_nodes + 1, "turn offsets")?;
     let turn_bytes = r.take(n_t.checked_mul(8).ok_or_else(|| too_big("turns"))?, "turns")?;
     let turns: Vec<Arc> = turn_bytes
         .chunks_exact(8)
@@ -363,7 +368,12 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
             "turn offsets do not cover the turns".into(),
         ));
     }
-    if let Some(i) = turns.iter().position(|t| t.other as usize >= 2 * n_l) {
+    if let Some(i) = node_copies.iter().position(|&b| b as usize >= 2 * n_l) {
+        return Err(DecodeError::Corrupt(format!(
+            "copy {i} copies a directed link out of range"
+        )));
+    }
+    if let Some(i) = turns.iter().position(|t| t.other as usize >= n_nodes) {
         return Err(DecodeError::Corrupt(format!(
             "turn {i} leads to a directed link out of range"
         )));
@@ -416,6 +426,8 @@ fn decode(payload: &[u8]) -> Result<Graph, DecodeError> {
         turns: Vec::new(),
         rturn_first: Vec::new(),
         rturns: Vec::new(),
+        node_copies,
+        copy_index: Vec::new(),
         link_ferry: Vec::new(),
         vout_first: Vec::new(),
         vout: Vec::new(),

@@ -7,11 +7,10 @@
 //! OSM ways, so it has one speed. Only the largest strongly connected component is kept; what was
 //! left out is counted in [`GraphStats`].
 
-use std::collections::hash_map::Entry;
-
 use crate::geom::{Coord, coord_dist_m, osrm_segment_m};
-use crate::import::{MISSING, RawNetwork, Via};
-use crate::turns::{self, Bans, Incidence, VertexRule};
+use crate::import::{MISSING, RawNetwork};
+use crate::restrictions;
+use crate::turns::{self, Incidence, VertexRule};
 
 /// Link may be driven from `u` to `v`.
 pub const FORWARD: u8 = 1;
@@ -59,8 +58,9 @@ pub struct GraphStats {
     /// give way, gate).
     pub barriers: u64,
     pub obstacles: u64,
-    /// Turn restrictions applied (via a node), read but via ways (not applied), and unusable
-    /// (a member missing from the car network, or from/to ways not ending at the via node).
+    /// Turn restrictions applied (via a node or via ways), of which via ways, and unusable
+    /// (a member missing from the car network, from/to ways not ending at the via node, via
+    /// ways that do not chain).
     pub restrictions_applied: u64,
     pub restrictions_via_ways: u64,
     pub restrictions_unusable: u64,
@@ -118,6 +118,11 @@ pub struct Graph {
     pub(crate) turns: Vec<Arc>,
     pub(crate) rturn_first: Vec<u32>,
     pub(crate) rturns: Vec<Arc>,
+    /// Search nodes after the `2 * links` of the links: copies of via links that via-way turn
+    /// restrictions need ([`crate::restrictions`]); per copy, the node it copies.
+    pub(crate) node_copies: Vec<u32>,
+    /// `(copied node, copy)`, sorted (derived).
+    pub(crate) copy_index: Vec<(u32, u32)>,
     /// Per link, a ferry or shuttle train (derived from the class).
     pub(crate) link_ferry: Vec<bool>,
     /// Per junction, the search nodes leaving it and arriving at it (derived).
@@ -325,6 +330,8 @@ impl Graph {
             turns: Vec::new(),
             rturn_first: Vec::new(),
             rturns: Vec::new(),
+            node_copies: Vec::new(),
+            copy_index: Vec::new(),
             link_ferry: Vec::new(),
             vout_first: Vec::new(),
             vout: Vec::new(),
@@ -371,7 +378,7 @@ impl Graph {
             .filter(|r| r.forward_s > 0.0 || r.backward_s > 0.0)
             .count() as u64;
         let inc = Incidence::new(&g);
-        let (bans, applied, via_ways, unusable) = resolve_bans(&g, raw, &inc, &link_way, &vertex);
+        let (bans, path_bans, counts) = restrictions::resolve(&g, raw, &inc, &link_way, &vertex);
         g.link_ferry = g.ferry_links();
         let (tf, tt) = turns::build(
             &g,
@@ -381,6 +388,12 @@ impl Graph {
             &bans,
             raw.turn_model.as_ref(),
         );
+        let (tf, tt, copies) = if raw.turn_model.is_some() {
+            restrictions::expand(&tf, &tt, &path_bans)
+        } else {
+            (tf, tt, Vec::new())
+        };
+        g.node_copies = copies;
         g.set_turns(tf, tt);
         let (parts, main_parts) = g.mark_small_parts();
         g.stats = GraphStats {
@@ -406,9 +419,9 @@ impl Graph {
                 / 1000.0,
             barriers,
             obstacles,
-            restrictions_applied: applied,
-            restrictions_via_ways: via_ways,
-            restrictions_unusable: unusable + raw.restrictions_unusable,
+            restrictions_applied: counts.via_node + counts.via_ways,
+            restrictions_via_ways: counts.via_ways,
+            restrictions_unusable: counts.unusable + raw.restrictions_unusable,
             turns: g.turns.len() as u64,
         };
         g
@@ -459,11 +472,22 @@ impl Graph {
         self.turns = turns;
         self.rturn_first = rf;
         self.rturns = rt;
+        let base = 2 * self.num_links() as u32;
+        self.copy_index = (base..)
+            .zip(&self.node_copies)
+            .map(|(c, &b)| (b, c))
+            .collect();
+        self.copy_index.sort_unstable();
         let inc = Incidence::new(self);
         let (mut of, mut o, mut inf, mut i) = (vec![0u32], Vec::new(), vec![0u32], Vec::new());
         for w in 0..self.num_vertices() as u32 {
             o.extend(turns::leaving(self, &inc, w));
+            let start = i.len();
             i.extend(turns::arriving(self, &inc, w));
+            for k in start..i.len() {
+                let n = i[k];
+                i.extend(self.node_copies_of(n));
+            }
             of.push(o.len() as u32);
             inf.push(i.len() as u32);
         }
@@ -475,7 +499,8 @@ impl Graph {
         &self.vout[self.vout_first[w as usize] as usize..self.vout_first[w as usize + 1] as usize]
     }
 
-    /// The search nodes arriving at junction `w`.
+    /// The search nodes arriving at junction `w` (copies included: a site at `w` is reached
+    /// on arriving along any of them).
     pub fn vertex_in_nodes(&self, w: u32) -> &[u32] {
         &self.vin[self.vin_first[w as usize] as usize..self.vin_first[w as usize + 1] as usize]
     }
@@ -501,7 +526,25 @@ impl Graph {
     /// Search nodes: one per link and direction ([`crate::turns::node_of`]); a direction a car
     /// may not drive has no turns.
     pub fn num_nodes(&self) -> usize {
-        2 * self.link_u.len()
+        2 * self.link_u.len() + self.node_copies.len()
+    }
+    /// The link direction node `n` drives: `n` itself, or the node a copy copies.
+    #[inline]
+    pub fn base_node(&self, n: u32) -> u32 {
+        restrictions::base_of(n, self.link_u.len(), &self.node_copies)
+    }
+    /// The copies of node `n` that via-way restrictions made (none for most nodes).
+    pub fn node_copies_of(&self, n: u32) -> impl Iterator<Item = u32> + '_ {
+        let i = self.copy_index.partition_point(|&(b, _)| b < n);
+        self.copy_index[i..]
+            .iter()
+            .take_while(move |&&(b, _)| b == n)
+            .map(|&(_, c)| c)
+    }
+    /// True when node `n`'s link is a ferry (or shuttle train).
+    #[inline]
+    pub fn node_is_ferry(&self, n: u32) -> bool {
+        self.link_ferry[(self.base_node(n) / 2) as usize]
     }
     /// The turns out of search node `n`: the next node, and the turn's cost plus that node's
     /// link time (ms).
@@ -515,12 +558,12 @@ impl Graph {
     }
     /// Time in ms to drive the link of search node `n` in its direction.
     pub fn node_time_ms(&self, n: u32) -> u32 {
-        let (l, d) = turns::link_dir(n);
+        let (l, d) = turns::link_dir(self.base_node(n));
         self.link_time_ms(l, d)
     }
     /// True when a car may drive the link of node `n` in its direction.
     pub fn node_drivable(&self, n: u32) -> bool {
-        let (l, d) = turns::link_dir(n);
+        let (l, d) = turns::link_dir(self.base_node(n));
         self.link_flags(l) & d != 0
     }
 
@@ -666,84 +709,6 @@ impl Graph {
             + (self.turns.len() + self.rturns.len()) * size_of::<Arc>()
             + (self.turn_first.len() + self.rturn_first.len()) * 4
     }
-}
-
-/// Resolves via-node turn restrictions to search nodes. Returns the bans and how many were
-/// applied, via ways (not applied) and unusable.
-fn resolve_bans(
-    g: &Graph,
-    raw: &RawNetwork,
-    inc: &Incidence,
-    link_way: &[u32],
-    vertex: &dyn Fn(u32) -> Option<u32>,
-) -> (Bans, u64, u64, u64) {
-    let mut bans = Bans::default();
-    let (mut applied, mut via_ways, mut unusable) = (0u64, 0u64, 0u64);
-    let way_index = |id: i64| raw.ways.binary_search_by_key(&id, |w| w.osm_id).ok();
-    for r in &raw.restrictions {
-        let via = match &r.via {
-            Via::Node(id) => *id,
-            Via::Ways(_) => {
-                via_ways += 1;
-                continue;
-            }
-        };
-        let Some((ni, w)) = raw
-            .node_ids
-            .binary_search(&via)
-            .ok()
-            .and_then(|ni| vertex(ni as u32).map(|w| (ni as u32, w)))
-        else {
-            unusable += 1;
-            continue;
-        };
-        // From and to ways must be car ways that start or end at the via node (as OSRM).
-        let ends_at = |id: &i64| {
-            way_index(*id).filter(|&wi| {
-                let s = raw.way_node_slice(&raw.ways[wi]);
-                s.first() == Some(&ni) || s.last() == Some(&ni)
-            })
-        };
-        let from: Option<Vec<usize>> = r.from.iter().map(ends_at).collect();
-        let to: Option<Vec<usize>> = r.to.iter().map(ends_at).collect();
-        let (Some(from), Some(to)) = (from, to) else {
-            unusable += 1;
-            continue;
-        };
-        let of_ways =
-            |n: u32, ways: &[usize]| ways.contains(&(link_way[(n / 2) as usize] as usize));
-        let from_nodes: Vec<u32> = turns::arriving(g, inc, w)
-            .filter(|&a| of_ways(a, &from))
-            .collect();
-        let to_nodes: Vec<u32> = turns::leaving(g, inc, w)
-            .filter(|&b| of_ways(b, &to))
-            .collect();
-        // No way to arrive along `from`: nothing to restrict. A `to` way that cannot be left
-        // along (a one-way towards the via node) still counts: an `only_*` to it then forbids
-        // every turn from `from`, as in OSRM, which does not check directions.
-        if from_nodes.is_empty() {
-            unusable += 1;
-            continue;
-        }
-        for &a in &from_nodes {
-            if r.only {
-                // Several `only_*` from one way: a turn must satisfy each (as OSRM, which bans
-                // a turn when any restriction forbids it), so their targets intersect.
-                match bans.only.entry(a) {
-                    Entry::Occupied(mut e) => e.get_mut().retain(|b| to_nodes.contains(b)),
-                    Entry::Vacant(e) => {
-                        e.insert(to_nodes.clone());
-                    }
-                }
-            } else {
-                for &b in &to_nodes {
-                    bans.no.insert((a, b));
-                }
-            }
-        }
-        applied += 1;
-    }
-    (bans, applied, via_ways, unusable)
 }
 
 fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {

@@ -123,7 +123,7 @@ impl Graph {
             if k != best[b as usize] {
                 continue;
             }
-            let ferry = self.link_ferry[(b / 2) as usize];
+            let ferry = self.node_is_ferry(b);
             for a in self.node_in(b) {
                 let nk = extend(k, a.time_ms, ferry);
                 if (nk >> 32) as u32 > limit {
@@ -197,11 +197,7 @@ impl Graph {
             for b in self.node_out(a) {
                 let kb = current_key(field, b.other);
                 if kb != u64::MAX {
-                    best = best.min(extend(
-                        kb,
-                        b.time_ms,
-                        self.link_ferry[(b.other / 2) as usize],
-                    ));
+                    best = best.min(extend(kb, b.time_ms, self.node_is_ferry(b.other)));
                 }
             }
             offer(field, &mut heap, a, best, None);
@@ -231,7 +227,7 @@ impl Graph {
             if k != current_key(field, b) {
                 continue;
             }
-            let ferry = self.link_ferry[(b / 2) as usize];
+            let ferry = self.node_is_ferry(b);
             for a in self.node_in(b) {
                 offer(
                     field,
@@ -434,7 +430,10 @@ impl SiteSeeds {
             }
             // A node turning onto the site's link reaches the site after the turn and the part
             // of the link before it.
-            for b in link_nodes(graph, &snap) {
+            let nodes: Vec<u32> = link_nodes(graph, &snap)
+                .flat_map(|b| std::iter::once(b).chain(graph.node_copies_of(b)))
+                .collect();
+            for b in nodes {
                 let dur = graph.node_time_ms(b);
                 let before = along(b, f) * f64::from(dur);
                 for p in graph.node_in(b) {

@@ -9,7 +9,8 @@
 //! * blocking barriers: at a barrier node a car may only turn back;
 //! * u-turns only at dead ends, barriers, turning circles and where no other exit is allowed;
 //! * turn restrictions via a node (`no_*`, `only_*`), whose from and to ways start or end at
-//!   the via node; restrictions via ways are counted, not applied (see the README);
+//!   the via node (restrictions via ways add copies of their via links:
+//!   [`crate::restrictions`]);
 //! * turn costs from the angle between the link's directions near the junction.
 //!
 //! With no [`TurnModel`] (the `simple` profile) every turn is free and allowed, u-turns

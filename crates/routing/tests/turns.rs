@@ -1,6 +1,7 @@
 //! The junction rules of the edge-based graph on small hand-made networks: a barrier blocks, a
 //! gate and signals cost, a no-left-turn forces a detour, an only-straight-on forbids the
-//! turns, u-turns only where OSRM allows them.
+//! turns, u-turns only where OSRM allows them, a via-way restriction binds only the cars that
+//! came along its from way.
 
 use zb_routing::geom::Coord;
 use zb_routing::{
@@ -220,4 +221,82 @@ fn u_turns_only_at_dead_ends() {
             }
         }
     }
+}
+
+fn via_ways(only: bool, from: i64, via: &[i64], to: i64) -> RawRestriction {
+    RawRestriction {
+        osm_id: 2,
+        only,
+        from: vec![from],
+        via: Via::Ways(via.to_vec()),
+        to: vec![to],
+    }
+}
+
+/// From the south arm (way 9) right onto the east arm (way 4, 5 -> 6), then right again onto
+/// way 11 (6 -> 3) is the quickest way to the middle of 3-6 (two right turns). A `no_*` via way
+/// 4 forbids that sequence only for cars that came along way 9: they go round by node 2 (a left
+/// turn, the same length), exactly as when the second right turn is forbidden for everyone; a
+/// car that joins way 4 from the west arm still turns right at 6.
+#[test]
+fn a_via_way_restriction_binds_only_cars_that_came_along_its_from_way() {
+    let (south, west, target) = (mid(2, 5), mid(4, 5), mid(3, 6));
+    let free = grid(&[], Vec::new());
+    let banned = grid(&[], vec![via_ways(false, SOUTH, &[EAST], 11)]);
+    let stats = Graph::from_raw(&banned).stats().clone();
+    assert_eq!(
+        (
+            stats.restrictions_applied,
+            stats.restrictions_via_ways,
+            stats.restrictions_unusable
+        ),
+        (1, 1, 0)
+    );
+    let t_free = trip_s(&free, south, target).unwrap();
+    let t_banned = trip_s(&banned, south, target).unwrap();
+    assert!(t_banned > t_free + 1.0, "{t_banned} vs {t_free}");
+    // The same detour as with the right turn at node 6 forbidden for every car.
+    let everyone = grid(
+        &[],
+        vec![RawRestriction {
+            osm_id: 3,
+            only: false,
+            from: vec![EAST],
+            via: Via::Node(6),
+            to: vec![11],
+        }],
+    );
+    let t_everyone = trip_s(&everyone, south, target).unwrap();
+    assert!(
+        (t_banned - t_everyone).abs() < 1e-9,
+        "{t_banned} vs {t_everyone}"
+    );
+    // From the west arm the via way is joined elsewhere: unchanged.
+    let w_free = trip_s(&free, west, target).unwrap();
+    assert!((trip_s(&banned, west, target).unwrap() - w_free).abs() < 1e-9);
+    assert!(trip_s(&everyone, west, target).unwrap() > w_free + 1.0);
+    // `only_*` via way 4 onto way 12 (a left at 6): the right onto 11 is forbidden too, the
+    // left itself unchanged.
+    let only = grid(&[], vec![via_ways(true, SOUTH, &[EAST], 12)]);
+    assert!((trip_s(&only, south, target).unwrap() - t_banned).abs() < 1e-9);
+    let north_east = mid(6, 9);
+    assert!(
+        (trip_s(&only, south, north_east).unwrap() - trip_s(&free, south, north_east).unwrap())
+            .abs()
+            < 1e-9
+    );
+}
+
+/// Via ways must chain from the from way to the to way; two via ways that do are applied, a
+/// restriction whose via way does not touch its from way is unusable.
+#[test]
+fn via_ways_must_chain() {
+    let chained = grid(&[], vec![via_ways(false, WEST, &[EAST, 12], 6)]);
+    let s = Graph::from_raw(&chained).stats().clone();
+    assert_eq!((s.restrictions_via_ways, s.restrictions_unusable), (1, 0));
+    let broken = grid(&[], vec![via_ways(false, WEST, &[12], 6)]);
+    let s = Graph::from_raw(&broken).stats().clone();
+    assert_eq!((s.restrictions_via_ways, s.restrictions_unusable), (0, 1));
+    // Copies of the via links exist only for the chained one.
+    assert!(Graph::from_raw(&chained).num_nodes() > Graph::from_raw(&broken).num_nodes());
 }

@@ -2,7 +2,8 @@
 # The OSRM peer: zoneblanche's default `car` profile against OSRM 26.10's car.lua, on the same
 # PBF and the same points (benches/peers/osrm_peer.py does the runs and prints the agreement).
 #
-# Usage: benches/peers/osrm.sh [andorra|monaco|all]        (default: all)
+# Usage: benches/peers/osrm.sh [andorra|monaco|all|install]        (default: all)
+#   install: only the Python environment (scripts/setup test uses it for the agreement test).
 #
 # * Installs `osrm-bindings==26.10.0` into benches/peers/.venv-osrm (git-ignored). The wheel is
 #   cp312 only: a python3.12 is taken from OSRM_PYTHON, PATH or pyenv (~/.pyenv/versions/3.12*).
@@ -19,7 +20,7 @@ SHARED=${ZB_SHARED_DATA:-$ROOT/../shared/data}
 WORK=${WORK:-$HERE/work/osrm}
 RUNS=${RUNS:-5}
 WHICH=${1:-all}
-case "$WHICH" in andorra | monaco | all) ;; *) echo "usage: $0 [andorra|monaco|all]" >&2; exit 2 ;; esac
+case "$WHICH" in andorra | monaco | all | install) ;; *) echo "usage: $0 [andorra|monaco|all|install]" >&2; exit 2 ;; esac
 log() { echo "[osrm] $*" >&2; }
 
 py=${OSRM_PYTHON:-}
@@ -38,6 +39,7 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$REQ" ]; then
   "$VENV/bin/pip" install -q "$REQ"
   echo "$REQ" >"$VENV/.installed"
 fi
+[ "$WHICH" = install ] && exit 0
 
 log "building the release binaries"
 cargo build --release -q -p zoneblanche

@@ -4,6 +4,7 @@ Run through `benches/peers/osrm.sh`, which makes the inputs and the Python 3.12 
 the `osrm-bindings` wheel (it carries osrm-extract, osrm-contract and the Table service).
 
     python osrm_peer.py WORK PBF SITES DEMAND THRESHOLDS_MIN RUNS ZB_BIN LABEL RESULTS_CSV
+    python osrm_peer.py table WORK PBF SITES DEMAND OUT_CSV      (OSRM's durations only)
 
 OSRM: `osrm-extract -p car.lua` (the wheel's profile), `osrm-contract`, then one Table request
 (sources = every demand point, destinations = every site, CH), the minimum over the sites per
@@ -68,13 +69,9 @@ def zb_times(zb, args, out, runs):
     return statistics.median(walls), [float(r["seconds"]) if r["seconds"] else None for r in rows]
 
 
-def main():
-    work, pbf, sites_csv, demand_csv, thresholds, runs, zb, label, results = sys.argv[1:10]
-    work = Path(work)
-    runs = int(runs)
-    thresholds = [float(t) for t in thresholds.split(",")]
-    sites, demand = read_points(sites_csv), read_points(demand_csv)
-
+def osrm_durations(work, pbf, sites, demand, runs):
+    """OSRM's whole pipeline on PBF: per demand point, the shortest Table duration to a site
+    (None when no site is reachable), and the times of extract, contract, load and Table."""
     # OSRM's whole pipeline, from the PBF (extract writes next to its input: a link in WORK).
     base = work / "osrm" / "territory.osm.pbf"
     base.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +103,30 @@ def main():
     for row in res["durations"]:
         vals = [v for v in row if v is not None]
         osrm_s.append(min(vals) if vals else None)
+    return osrm_s, (t_extract, t_contract, t_load, t_table)
+
+
+def table_only():
+    """`osrm_peer.py table WORK PBF SITES DEMAND OUT`: writes OUT as `id,seconds` (the agreement
+    test of crates/cli/tests/osrm_agreement.rs reads it)."""
+    work, pbf, sites_csv, demand_csv, out = sys.argv[2:7]
+    demand = read_points(demand_csv)
+    osrm_s, _ = osrm_durations(Path(work), pbf, read_points(sites_csv), demand, 1)
+    with open(out, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "seconds"])
+        for (i, _, _), o in zip(demand, osrm_s):
+            w.writerow([i, "" if o is None else f"{o:.1f}"])
+
+
+def main():
+    work, pbf, sites_csv, demand_csv, thresholds, runs, zb, label, results = sys.argv[1:10]
+    work = Path(work)
+    runs = int(runs)
+    thresholds = [float(t) for t in thresholds.split(",")]
+    sites, demand = read_points(sites_csv), read_points(demand_csv)
+
+    osrm_s, (t_extract, t_contract, t_load, t_table) = osrm_durations(work, pbf, sites, demand, runs)
 
     # zoneblanche, from the PBF and from its graph cache.
     zbg = str(work / "territory.zbg")
@@ -167,4 +188,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["table"]:
+        table_only()
+    else:
+        main()

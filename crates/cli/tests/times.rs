@@ -49,7 +49,7 @@ fn output_has_one_row_per_demand_point_in_input_order() {
 
     let text = std::fs::read_to_string(&s.out).expect("out.csv");
     assert!(
-        text.starts_with("id,seconds,site_id,snap_m,flagged\n"),
+        text.starts_with("id,seconds,site_id,snap_m,flagged,via_ferry,reason\n"),
         "{text}"
     );
     assert!(text.ends_with('\n'));
@@ -58,6 +58,9 @@ fn output_has_one_row_per_demand_point_in_input_order() {
     assert_eq!(got, ids, "one row per demand point, in input order");
     for r in &rows {
         assert!(r.flagged == "0" || r.flagged == "1", "{r:?}");
+        // Monaco has no ferry; a time comes without a reason, no time with one.
+        assert_eq!(r.via_ferry, "0", "{r:?}");
+        assert_eq!(r.reason.is_empty(), r.secs().is_some(), "{r:?}");
         match r.secs() {
             Some(t) => {
                 assert!(one_decimal(&r.seconds), "{r:?}");
@@ -136,8 +139,19 @@ fn point_outside_the_extract_is_unreachable_and_flagged() {
     assert_eq!(paris.seconds, "");
     assert_eq!(paris.site_id, "");
     assert_eq!(paris.flagged, "1");
+    assert_eq!(paris.reason, "off_network");
+    assert_eq!(paris.via_ferry, "0");
+    assert_eq!(rows[0].reason, "");
     let summary = run.stderr_line("demand points");
     assert_eq!(number_after(summary, "unreachable:"), 1.0, "{summary}");
+    assert_eq!(number_after(summary, "reached by ferry:"), 0.0, "{summary}");
+    let reasons = run.stderr_line("unreachable by reason");
+    assert_eq!(number_after(reasons, "any road):"), 1.0, "{reasons}");
+    assert_eq!(
+        number_after(reasons, "isolated network):"),
+        0.0,
+        "{reasons}"
+    );
 }
 
 #[test]

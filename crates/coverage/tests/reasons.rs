@@ -414,6 +414,10 @@ impl Attack {
     }
 }
 
+/// An aggregate row as the attacker reads it: its key, the true counts, the published ones (in
+/// the order of the parts), its units.
+type AttackRow<'a> = (String, &'a Agg, [Option<f64>; 7], Vec<usize>);
+
 fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
@@ -511,7 +515,7 @@ fn attack(s: &Study, dir: &std::path::Path) -> Attack {
             num(&sj["weight_via_ferry"]),
             None,
         ];
-        let mut rows_of_kind: Vec<(String, &Agg, [Option<f64>; 7], Vec<usize>)> = Vec::new();
+        let mut rows_of_kind: Vec<AttackRow> = Vec::new();
         rows_of_kind.push((
             "all".into(),
             &kc.overall,

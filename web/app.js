@@ -27,6 +27,13 @@
     beyond: 'au-delà du seuil',
     unreachable: 'injoignable par la route',
   };
+  // Why a unit reaches no site (`reason` in the API), with the study's snapping limit.
+  const reasonLabel = (r) => ({
+    off_network: `hors réseau routier (à plus de ${nf0.format(snapLimit())} m d'une route)`,
+    no_road_link: 'sans liaison routière vers un service (île sans bac, réseau isolé)',
+  })[r] || r;
+  const snapLimit = () => (S.territory && S.territory.max_snap_m) || 1000;
+  const FERRY_LABEL = 'dont par bac';
   const EXPORTS = [
     { file: 'sites.geojson', label: 'Sites (GeoJSON)', kind: true, threshold: false },
     { file: 'demand.geojson', label: 'Demande et temps (GeoJSON)', kind: true, threshold: true },
@@ -378,9 +385,10 @@
       `${esc(fmtCount(p.weight, p.secret))} ${esc(S.countsLabel)}`,
     ];
     if (p.minutes !== null && p.minutes !== undefined) {
-      lines.push(`${esc(fmtMin(p.minutes))} en voiture vers ${esc(siteName(p.site))}`);
+      lines.push(`${esc(fmtMin(p.minutes))} en voiture vers ${esc(siteName(p.site))}${p.via_ferry ? ', traversée en bac comprise' : ''}`);
     }
     lines.push(esc(STATUS_LABELS[p.status] || p.status));
+    if (p.reason) lines.push(esc(reasonLabel(p.reason)));
     return lines.join('<br>');
   }
 
@@ -440,7 +448,10 @@
       ['Dans le seuil', fmtCount(s.within_weight, sec), 'within'],
       ['Part dans le seuil', fmtShare(s.within_share, sec), 'share'],
       ['Au-delà du seuil', fmtCount(s.beyond_weight, sec), 'beyond'],
-      ['Injoignables par la route', fmtCount(s.unreachable_weight, sec)],
+      [`Atteints en voiture, ${FERRY_LABEL}`, fmtCount(s.weight_via_ferry, sec), 'via_ferry'],
+      ['Injoignables par la route', fmtCount(s.unreachable_weight, sec), 'unreachable'],
+      [`dont ${reasonLabel('off_network')}`, fmtCount(s.unreachable_off_network, sec), 'off_network'],
+      [`dont ${reasonLabel('no_road_link')}`, fmtCount(s.unreachable_no_road_link, sec), 'no_road_link'],
       ['Temps médian', fmtMin(s.median_min)],
       ['9e décile du temps', fmtMin(s.p90_min)],
       ['Zones blanches', nf0.format(s.zones || 0), 'zones'],
@@ -469,6 +480,9 @@
       { key: 'within', label: 'Dans le seuil', type: 'count' },
       { key: 'beyond', label: 'Au-delà', type: 'count' },
       { key: 'unreachable', label: 'Injoignables', type: 'count' },
+      { key: 'unreachable_off_network', label: 'dont hors réseau routier', title: reasonLabel('off_network'), type: 'count' },
+      { key: 'unreachable_no_road_link', label: 'dont sans liaison routière', title: reasonLabel('no_road_link'), type: 'count' },
+      { key: 'weight_via_ferry', label: FERRY_LABEL, title: 'atteints en voiture avec une traversée en bac', type: 'count' },
       { key: 'within_share', label: 'Part dans le seuil', type: 'share' },
       { key: 'median_min', label: 'Temps médian', type: 'min' },
       { key: 'p90_min', label: '9e décile', type: 'min' },
@@ -525,7 +539,8 @@
       const sorted = c.key === col.key;
       const aria = sorted ? (dir > 0 ? 'ascending' : 'descending') : 'none';
       const arrow = sorted ? (dir > 0 ? ' ▲' : ' ▼') : '';
-      return `<th scope="col" data-key="${c.key}" aria-sort="${aria}" class="${c.type === 'text' ? '' : 'num'}"><button type="button">${esc(c.label)}${arrow}</button></th>`;
+      const title = c.title ? ` title="${esc(c.title)}"` : '';
+      return `<th scope="col" data-key="${c.key}" aria-sort="${aria}" class="${c.type === 'text' ? '' : 'num'}"${title}><button type="button">${esc(c.label)}${arrow}</button></th>`;
     }).join('')}</tr>`;
     const tbody = $('communes').tBodies[0];
     tbody.innerHTML = rows.map((r) => `<tr data-code="${esc(r.code_insee || '')}">${cols.map((c) => {

@@ -115,6 +115,11 @@ test('map page in headless Chromium', async (t) => {
       assert.match(n.legend, /zone blanche/);
       assert.match(n.scale, /\d+ (m|km)/);
       assert.match(n.summary, /Dans le seuil/);
+      // The two reasons of unreachable, in French, with the study's snapping limit; ferries.
+      assert.equal(territory.max_snap_m, 1000, "the Monaco study's snapping limit");
+      assert.match(n.summary, /hors réseau routier \(à plus de 1\s000 m d'une route\)/);
+      assert.match(n.summary, /sans liaison routière vers un service \(île sans bac, réseau isolé\)/);
+      assert.match(n.summary, /dont par bac/);
       assert.equal(n.banner, territory.synthetic, 'synthetic banner iff the study is synthetic');
       if (sites.features.some((f) => f.properties.synthetic)) {
         assert.match(n.legend, /synthétique/);

@@ -242,7 +242,7 @@ pub struct TimesArgs {
     /// Demand CSV: id,lon,lat and an optional weight (default 1).
     #[arg(long)]
     pub demand: PathBuf,
-    /// Output CSV: id,seconds,site_id,snap_m,flagged.
+    /// Output CSV: id,seconds,site_id,snap_m,flagged,via_ferry,reason.
     #[arg(long)]
     pub out: PathBuf,
     /// Travel-time threshold in minutes; farther points are flagged.

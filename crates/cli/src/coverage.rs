@@ -32,12 +32,15 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
             }
         };
         eprintln!(
-            "{}: threshold {} min; within {:.1}%, beyond {:.1}%, unreachable {:.1}%; median {} min, p90 {} min; {} zones blanches ({} of {} sites on the network)",
+            "{}: threshold {} min; within {:.1}%, beyond {:.1}%, unreachable {:.1}% (off the road network {:.1}%, no road link to a site {:.1}%); reached by ferry {:.1}%; median {} min, p90 {} min; {} zones blanches ({} of {} sites on the network)",
             k.kind,
             k.threshold_min,
             pct(o.within_weight),
             pct(o.beyond_weight),
             pct(o.unreachable_weight),
+            pct(o.unreachable_off_network),
+            pct(o.unreachable_no_road_link),
+            pct(o.weight_via_ferry),
             o.median_min.map_or("-".into(), |m| format!("{m:.1}")),
             o.p90_min.map_or("-".into(), |m| format!("{m:.1}")),
             k.zones.len(),

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use rayon::prelude::*;
-use zb_routing::{Graph, Profile, SiteSeeds, SnapIndex, cache, import_pbf, point_time};
+use zb_coverage::{Reason, Trip, unit_trip};
+use zb_routing::{Graph, Profile, SiteSeeds, SnapIndex, cache, import_pbf};
 
 use crate::args::{ImportArgs, NetworkArgs, TimesArgs};
 use crate::input::read_points;
@@ -89,9 +90,35 @@ pub fn import(a: ImportArgs) -> anyhow::Result<()> {
 }
 
 struct Outcome {
-    seconds: Option<f64>,
-    site: Option<u32>,
+    trip: Trip,
     snap_m: Option<f64>,
+}
+
+impl Outcome {
+    /// Seconds rounded as written, so that `flagged` agrees with the printed value.
+    fn seconds(&self) -> Option<f64> {
+        self.trip.ok().map(|t| (t.ms / 100.0).round() / 10.0)
+    }
+}
+
+/// Points and weight of one group in the summary.
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    w: f64,
+}
+
+impl Tally {
+    fn add(&mut self, w: f64) {
+        self.n += 1;
+        self.w += w;
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} points, weight {}", self.n, fmt_w(self.w))
+    }
 }
 
 pub fn times(a: TimesArgs) -> anyhow::Result<()> {
@@ -141,20 +168,11 @@ pub fn times(a: TimesArgs) -> anyhow::Result<()> {
     let outcomes: Vec<Outcome> = stages.time("snap+times", || {
         demand
             .par_iter()
-            .map(|d| match index.snap(&graph, d.lon, d.lat, a.max_snap_m) {
-                Err(_) => Outcome {
-                    seconds: None,
-                    site: None,
-                    snap_m: None,
-                },
-                Ok(snap) => {
-                    let t = point_time(&graph, &field, &seeds, &snap);
-                    Outcome {
-                        // Rounded as written, so that `flagged` agrees with the printed value.
-                        seconds: t.map(|(ms, _)| (ms / 100.0).round() / 10.0),
-                        site: t.map(|(_, s)| s),
-                        snap_m: Some(snap.dist_m),
-                    }
+            .map(|d| {
+                let snap = index.snap(&graph, d.lon, d.lat, a.max_snap_m);
+                Outcome {
+                    trip: unit_trip(&graph, &field, &seeds, &snap),
+                    snap_m: snap.ok().map(|s| s.dist_m),
                 }
             })
             .collect()
@@ -162,34 +180,48 @@ pub fn times(a: TimesArgs) -> anyhow::Result<()> {
 
     let threshold_s = a.threshold_min * 60.0;
     let mut out = String::with_capacity(demand.len() * 40);
-    out.push_str("id,seconds,site_id,snap_m,flagged\n");
-    let (mut total_w, mut flagged_n, mut flagged_w, mut unreachable_n, mut unreachable_w) =
-        (0.0, 0, 0.0, 0, 0.0);
+    out.push_str("id,seconds,site_id,snap_m,flagged,via_ferry,reason\n");
+    let mut total_w = 0.0;
+    let (mut flagged, mut off_network, mut no_road_link, mut by_ferry) = (
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+    );
     for (d, o) in demand.iter().zip(&outcomes) {
-        let flagged = o.seconds.is_none_or(|s| s > threshold_s);
+        let seconds = o.seconds();
+        let is_flagged = seconds.is_none_or(|s| s > threshold_s);
         total_w += d.weight;
-        if flagged {
-            flagged_n += 1;
-            flagged_w += d.weight;
+        if is_flagged {
+            flagged.add(d.weight);
         }
-        if o.seconds.is_none() {
-            unreachable_n += 1;
-            unreachable_w += d.weight;
+        match o.trip {
+            Err(Reason::OffNetwork) => off_network.add(d.weight),
+            Err(Reason::NoRoadLink) => no_road_link.add(d.weight),
+            Ok(t) if t.via_ferry => by_ferry.add(d.weight),
+            Ok(_) => {}
         }
         write_field(&mut out, &d.id);
         out.push(',');
-        if let Some(s) = o.seconds {
+        if let Some(s) = seconds {
             let _ = write!(out, "{s:.1}");
         }
         out.push(',');
-        if let Some(s) = o.site {
-            write_field(&mut out, &sites[s as usize].id);
+        if let Ok(t) = o.trip {
+            write_field(&mut out, &sites[t.site as usize].id);
         }
         out.push(',');
         if let Some(m) = o.snap_m {
             let _ = write!(out, "{m:.1}");
         }
-        let _ = writeln!(out, ",{}", u8::from(flagged));
+        let via_ferry = o.trip.is_ok_and(|t| t.via_ferry);
+        let reason = o.trip.err().map_or("", Reason::as_str);
+        let _ = writeln!(
+            out,
+            ",{},{},{reason}",
+            u8::from(is_flagged),
+            u8::from(via_ferry)
+        );
     }
     stages
         .time("write", || {
@@ -197,14 +229,20 @@ pub fn times(a: TimesArgs) -> anyhow::Result<()> {
         })
         .with_context(|| format!("{}: cannot write the output", a.out.display()))?;
     eprintln!(
-        "{} demand points, total weight {}; flagged (beyond {} min or unreachable): {} points, weight {}; unreachable: {} points, weight {}",
+        "{} demand points, total weight {}; flagged (beyond {} min or unreachable): {flagged}; \
+         unreachable: {}; reached by ferry: {by_ferry}",
         demand.len(),
         fmt_w(total_w),
         a.threshold_min,
-        flagged_n,
-        fmt_w(flagged_w),
-        unreachable_n,
-        fmt_w(unreachable_w)
+        Tally {
+            n: off_network.n + no_road_link.n,
+            w: off_network.w + no_road_link.w
+        },
+    );
+    eprintln!(
+        "unreachable by reason: off the road network (farther than {} m from any road): {off_network}; \
+         no road link to a site (island without a ferry, isolated network): {no_road_link}",
+        a.max_snap_m
     );
     eprintln!(
         "{} sites ({} on the network); graph {} vertices, {} links",

@@ -49,7 +49,7 @@ fn output_has_one_row_per_demand_point_in_input_order() {
 
     let text = std::fs::read_to_string(&s.out).expect("out.csv");
     assert!(
-        text.starts_with("id,seconds,site_id,snap_m,flagged\n"),
+        text.starts_with("id,seconds,site_id,snap_m,flagged,via_ferry,reason\n"),
         "{text}"
     );
     assert!(text.ends_with('\n'));
@@ -58,6 +58,9 @@ fn output_has_one_row_per_demand_point_in_input_order() {
     assert_eq!(got, ids, "one row per demand point, in input order");
     for r in &rows {
         assert!(r.flagged == "0" || r.flagged == "1", "{r:?}");
+        // Monaco has no ferry; a time comes without a reason, no time with one.
+        assert_eq!(r.via_ferry, "0", "{r:?}");
+        assert_eq!(r.reason.is_empty(), r.secs().is_some(), "{r:?}");
         match r.secs() {
             Some(t) => {
                 assert!(one_decimal(&r.seconds), "{r:?}");
@@ -136,8 +139,19 @@ fn point_outside_the_extract_is_unreachable_and_flagged() {
     assert_eq!(paris.seconds, "");
     assert_eq!(paris.site_id, "");
     assert_eq!(paris.flagged, "1");
+    assert_eq!(paris.reason, "off_network");
+    assert_eq!(paris.via_ferry, "0");
+    assert_eq!(rows[0].reason, "");
     let summary = run.stderr_line("demand points");
     assert_eq!(number_after(summary, "unreachable:"), 1.0, "{summary}");
+    assert_eq!(number_after(summary, "reached by ferry:"), 0.0, "{summary}");
+    let reasons = run.stderr_line("unreachable by reason");
+    assert_eq!(number_after(reasons, "any road):"), 1.0, "{reasons}");
+    assert_eq!(
+        number_after(reasons, "isolated network):"),
+        0.0,
+        "{reasons}"
+    );
 }
 
 #[test]
@@ -434,5 +448,78 @@ fn sites_columns_beyond_id_lon_lat_are_carried_along_even_a_text_weight() {
         read_out(&s.out)
             .iter()
             .all(|r| r.site_id == "synthetic-site-mc")
+    );
+}
+
+/// Lorient, Groix (its ferry leaves from Lorient) and Le Palais (Belle-Île: its port, Quiberon,
+/// is not selected, so the island stays without a ferry); real positions and populations.
+const BRITTANY: &str = "code_insee,nom,dep,population_municipale,centroid_lon,centroid_lat,inner_point_lon,inner_point_lat,mairie_lon,mairie_lat,area_km2_approx\n\
+56121,Lorient,56,57149,-3.378973,47.750909,-3.373127,47.750647,-3.370245,47.748252,15.041\n\
+56069,Groix,56,2263,-3.464899,47.637248,-3.460948,47.636848,-3.4536,47.6394,15.154\n\
+56152,Palais,56,2571,-3.17106,47.342675,-3.173863,47.340963,-3.15676,47.347401,17.636\n";
+
+#[test]
+fn reasons_and_ferries_in_the_output() {
+    let s = Scratch::new();
+    let communes = s.file("communes.csv", BRITTANY);
+    let pbf = s.path("territory.osm.pbf");
+    zoneblanche([
+        "generate".as_ref(),
+        "--communes".as_ref(),
+        communes.as_os_str(),
+        "--seed".as_ref(),
+        "1".as_ref(),
+        "-o".as_ref(),
+        pbf.as_os_str(),
+    ])
+    .assert_ok();
+    let sites = s.file(
+        "sites.csv",
+        "id,lon,lat\nsynthetic-lorient,-3.370245,47.748252\n",
+    );
+    let demand = s.file(
+        "demand.csv",
+        "id,lon,lat,weight\nsynthetic-lorient,-3.370245,47.748252,10\n\
+         synthetic-groix,-3.4536,47.6394,20\nsynthetic-palais,-3.15676,47.347401,40\n\
+         synthetic-sea,-3.30,47.50,80\n",
+    );
+    let run = times("--pbf", &pbf, &sites, &demand, &s.out, &[]);
+    run.assert_ok();
+    let rows = read_out(&s.out);
+    let got: Vec<(&str, &str, bool)> = rows
+        .iter()
+        .map(|r| (r.via_ferry.as_str(), r.reason.as_str(), r.secs().is_some()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0", "", true),
+            ("1", "", true),
+            ("0", "no_road_link", false),
+            ("0", "off_network", false),
+        ],
+        "{rows:?}"
+    );
+    // Groix is 45 minutes of crossing away.
+    assert!(rows[1].secs().unwrap() > 45.0 * 60.0, "{rows:?}");
+    // Le Palais is on a road, the sea point is not.
+    assert!(
+        !rows[2].snap_m.is_empty() && rows[3].snap_m.is_empty(),
+        "{rows:?}"
+    );
+    let summary = run.stderr_line("demand points");
+    assert_eq!(
+        number_after(summary, "unreachable: 2 points, weight"),
+        120.0
+    );
+    assert_eq!(
+        number_after(summary, "reached by ferry: 1 points, weight"),
+        20.0
+    );
+    let reasons = run.stderr_line("unreachable by reason");
+    assert_eq!(number_after(reasons, "any road): 1 points, weight"), 80.0);
+    assert_eq!(
+        number_after(reasons, "isolated network): 1 points, weight"),
+        40.0
     );
 }

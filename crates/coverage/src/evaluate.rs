@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 use zb_places::{GridCell, grid3035_cell_of};
-use zb_routing::{NearestField, SiteSeeds, point_time};
+use zb_routing::{NearestField, NodeTimes, PointTime, SiteSeeds, Snap, Unsnapped, point_trip};
 
 use crate::dissolve::{CellIdx, dissolve};
 use crate::study::Study;
@@ -30,6 +30,51 @@ impl Status {
     }
 }
 
+/// Why a demand unit reaches no site of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Farther than the study's snapping limit (`max_snap_m`) from every road.
+    OffNetwork,
+    /// On a road, but no site of the kind can be reached from its part of the network (an
+    /// island without a ferry, an isolated network).
+    NoRoadLink,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::OffNetwork => "off_network",
+            Reason::NoRoadLink => "no_road_link",
+        }
+    }
+
+    /// The reason of a unit with this snap that reaches no site.
+    pub fn of_snap(snap: &Result<Snap, Unsnapped>) -> Reason {
+        match snap {
+            Ok(_) => Reason::NoRoadLink,
+            Err(_) => Reason::OffNetwork,
+        }
+    }
+}
+
+/// A unit's trip to its nearest site of a kind, or why there is none.
+pub type Trip = Result<PointTime, Reason>;
+
+/// The trip from a unit with this snap to the nearest site of `seeds`, through `field` (their
+/// multi-source search).
+pub fn unit_trip(
+    graph: &zb_routing::Graph,
+    field: &impl NodeTimes,
+    seeds: &SiteSeeds,
+    snap: &Result<Snap, Unsnapped>,
+) -> Trip {
+    match snap {
+        Ok(s) => point_trip(graph, field, seeds, s).ok_or(Reason::NoRoadLink),
+        Err(_) => Err(Reason::OffNetwork),
+    }
+}
+
 /// One demand unit for one kind of site.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UnitResult {
@@ -38,6 +83,10 @@ pub struct UnitResult {
     /// That site (index into [`Study::sites`]).
     pub site: Option<u32>,
     pub status: Status,
+    /// The trip to that site takes a ferry.
+    pub via_ferry: bool,
+    /// Why no site is reached; `Some` exactly when the status is unreachable.
+    pub reason: Option<Reason>,
     /// The site's waiting days, when known.
     pub waiting_days: Option<f64>,
     /// The site's waiting days exceed the waiting threshold.
@@ -58,6 +107,11 @@ pub struct Agg {
     pub within_weight: f64,
     pub beyond_weight: f64,
     pub unreachable_weight: f64,
+    /// The unreachable weight by reason: the two add up to `unreachable_weight`.
+    pub unreachable_off_network: f64,
+    pub unreachable_no_road_link: f64,
+    /// Reachable weight whose trip to the nearest site takes a ferry.
+    pub weight_via_ferry: f64,
     /// within / total; `None` when the total is 0.
     pub within_share: Option<f64>,
     /// Weighted median and 90th percentile of minutes over reachable weight.
@@ -166,10 +220,7 @@ impl Study {
             .unit_snaps
             .par_iter()
             .map(|snap| {
-                let t = snap
-                    .as_ref()
-                    .ok()
-                    .and_then(|s| point_time(&self.graph, &field, &seeds, s));
+                let t = unit_trip(&self.graph, &field, &seeds, snap);
                 self.unit_result(t, threshold_min, waiting_days)
             })
             .collect();
@@ -183,10 +234,18 @@ impl Study {
         )
     }
 
-    /// A unit's result from its (ms, site) time, with the study's sites.
+    /// Every unit's trip when the kind has no site: why none is reached.
+    pub fn no_site_trips(&self) -> Vec<Trip> {
+        self.unit_snaps
+            .iter()
+            .map(|s| Err(Reason::of_snap(s)))
+            .collect()
+    }
+
+    /// A unit's result from its trip, with the study's sites.
     pub fn unit_result(
         &self,
-        t: Option<(f64, u32)>,
+        t: Trip,
         threshold_min: f64,
         waiting_days: Option<f64>,
     ) -> UnitResult {
@@ -457,6 +516,7 @@ impl Study {
         let presorted = sorted.is_some();
         let (mut total, mut within, mut beyond, mut unreachable, mut wait_beyond) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut off_network, mut no_road_link, mut via_ferry) = (0.0, 0.0, 0.0);
         let (mut wait_sum, mut wait_w) = (0.0, 0.0);
         let mut reach: Vec<(f64, f64)> = sorted.unwrap_or_else(|| Vec::with_capacity(idx.len()));
         let weights = &self.unit_index().weights;
@@ -469,6 +529,12 @@ impl Study {
                 Status::Within => within += w,
                 Status::Beyond => beyond += w,
                 Status::Unreachable => unreachable += w,
+            }
+            match r.reason {
+                Some(Reason::OffNetwork) => off_network += w,
+                Some(Reason::NoRoadLink) => no_road_link += w,
+                None if r.via_ferry => via_ferry += w,
+                None => {}
             }
             if let Some(m) = r.minutes
                 && !presorted
@@ -495,6 +561,9 @@ impl Study {
             within_weight: within,
             beyond_weight: beyond,
             unreachable_weight: unreachable,
+            unreachable_off_network: off_network,
+            unreachable_no_road_link: no_road_link,
+            weight_via_ferry: via_ferry,
             within_share: (total > 0.0).then(|| within / total),
             median_min: weighted_quantile(&reach, 0.5),
             p90_min: weighted_quantile(&reach, 0.9),
@@ -782,22 +851,28 @@ pub fn weighted_quantile(sorted: &[(f64, f64)], q: f64) -> Option<f64> {
     sorted.iter().rev().find(|p| p.1 > 0.0).map(|p| p.0)
 }
 
-/// A unit's result from its (ms, site) time; `sites` is indexed by the site number.
+/// A unit's result from its trip; `sites` is indexed by the site number.
 pub fn unit_result(
     sites: &[zb_places::Site],
-    t: Option<(f64, u32)>,
+    t: Trip,
     threshold_min: f64,
     waiting_days: Option<f64>,
 ) -> UnitResult {
     match t {
-        None => UnitResult {
+        Err(reason) => UnitResult {
             minutes: None,
             site: None,
             status: Status::Unreachable,
+            via_ferry: false,
+            reason: Some(reason),
             waiting_days: None,
             waiting_beyond: false,
         },
-        Some((ms, site)) => {
+        Ok(PointTime {
+            ms,
+            site,
+            via_ferry,
+        }) => {
             let minutes = ms / 60_000.0;
             let w = sites[site as usize].waiting_days;
             UnitResult {
@@ -808,6 +883,8 @@ pub fn unit_result(
                 } else {
                     Status::Beyond
                 },
+                via_ferry,
+                reason: None,
                 waiting_days: w,
                 waiting_beyond: matches!((w, waiting_days), (Some(w), Some(limit)) if w > limit),
             }

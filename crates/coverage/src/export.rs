@@ -27,13 +27,22 @@
 //! | file | geometry | properties |
 //! |---|---|---|
 //! | sites | Point | `id, name, kind, capacity, waiting_days, opening, synthetic, on_network, snap_m` + extra columns as strings |
-//! | demand | Point | `id, commune, weight, secret, counts`, `minutes_K, site_K, status_K, waiting_days_K` |
+//! | demand | Point | `id, commune, weight, secret, counts`, `minutes_K, site_K, status_K, reason_K, via_ferry_K, waiting_days_K` |
 //! | zones_blanches | Polygon | `kind, threshold_min, weight, unreachable_weight, mean_min, max_min, cells, communes, secret` |
-//! | communes | MultiPolygon or null | `code_insee, nom, total, total_published, total_secret`, `within_K, beyond_K, unreachable_K, within_share_K, median_min_K, p90_min_K, mean_waiting_days_K, secret_K` |
+//! | communes | MultiPolygon or null | `code_insee, nom, total, total_published, total_secret`, `within_K, beyond_K, unreachable_K, within_share_K, median_min_K, p90_min_K, mean_waiting_days_K, secret_K`, then `unreachable_off_network_K, unreachable_no_road_link_K, weight_via_ferry_K` |
+//!
+//! `reason_K` is `null` when a site of the kind is reached, else `off_network` (farther than the
+//! study's `max_snap_m` from every road) or `no_road_link` (on a road from which no site of the
+//! kind can be driven to: an island without a ferry, an isolated network); `via_ferry_K` says
+//! whether the trip to the nearest site takes a ferry. The communes' `unreachable_*_K` split
+//! `unreachable_K` by reason (both shown or both `null`), `weight_via_ferry_K` is the weight
+//! reached only by ferry.
 //!
 //! `communes.csv` has the communes' properties as columns, one row per commune sorted by code
-//! (units without a commune come first, with an empty code). `summary.json` holds the whole
-//! territory per kind, the grouping columns, warnings, secrecy and provenance.
+//! (units without a commune come first, with an empty code); the columns of the split come
+//! last, after every kind's other columns. `summary.json` holds the whole territory per kind
+//! (with the same split), the grouping columns, the snapping limit `max_snap_m`, warnings,
+//! secrecy and provenance.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -118,6 +127,8 @@ impl<'a> Exports<'a> {
                         opt_str(r.site.map(|s| study.sites[s as usize].id.as_str())),
                     );
                     p.insert(format!("status_{k}"), r.status.as_str().into());
+                    p.insert(format!("reason_{k}"), opt_str(r.reason.map(|r| r.as_str())));
+                    p.insert(format!("via_ferry_{k}"), r.via_ferry.into());
                     p.insert(format!("waiting_days_{k}"), opt(r.waiting_days, Some(1)));
                 }
                 feature(Some(point(lon, lat)), p)
@@ -166,6 +177,12 @@ impl<'a> Exports<'a> {
                 "mean_waiting_days",
                 "secret",
             ] {
+                columns.push(format!("{c}_{}", kc.kind));
+            }
+        }
+        // Last, so that the columns before keep their places.
+        for kc in &self.coverage.kinds {
+            for c in SPLIT_COLUMNS {
                 columns.push(format!("{c}_{}", kc.kind));
             }
         }
@@ -223,6 +240,9 @@ impl<'a> Exports<'a> {
                         opt(a.mean_waiting_days, Some(1)),
                     );
                     p.insert(format!("secret_{k}"), pa.secret.into());
+                    for (c, v) in SPLIT_COLUMNS.iter().zip(split(pa)) {
+                        p.insert(format!("{c}_{k}"), opt(v, None));
+                    }
                 }
                 let geometry = c.and_then(|c| c.geometry.as_ref()).and_then(multi_polygon);
                 (geometry, p)
@@ -321,6 +341,7 @@ impl<'a> Exports<'a> {
             "study": study.name,
             "synthetic": study.provenance.synthetic,
             "counts": study.counts,
+            "max_snap_m": num(study.max_snap_m),
             "kinds": kinds,
             "groups": groups,
             "warnings": warnings,
@@ -651,6 +672,22 @@ fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Null, |s| Value::String(s.to_string()))
 }
 
+/// The names of the split of a row's counts ([`split`]), in the commune table and the summary.
+pub const SPLIT_COLUMNS: [&str; 3] = [
+    "unreachable_off_network",
+    "unreachable_no_road_link",
+    "weight_via_ferry",
+];
+
+/// The split of a row's counts, in the order of [`SPLIT_COLUMNS`].
+fn split(pa: &PublishedAgg) -> [Option<f64>; 3] {
+    [
+        pa.unreachable_off_network,
+        pa.unreachable_no_road_link,
+        pa.weight_via_ferry,
+    ]
+}
+
 /// The counts and indicators of an aggregate, as in `summary.json`.
 fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
     let mut o = JsonObject::new();
@@ -658,6 +695,9 @@ fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
     o.insert("within_weight".into(), opt(pa.within, None));
     o.insert("beyond_weight".into(), opt(pa.beyond, None));
     o.insert("unreachable_weight".into(), opt(pa.unreachable, None));
+    for (c, v) in SPLIT_COLUMNS.iter().zip(split(pa)) {
+        o.insert((*c).into(), opt(v, None));
+    }
     o.insert("within_share".into(), opt(pa.within_share, None));
     o.insert("median_min".into(), opt(a.median_min, Some(2)));
     o.insert("p90_min".into(), opt(a.p90_min, Some(2)));

@@ -3,7 +3,8 @@
 //! * [`StudyFile`] (the `study.toml`) -> [`Study::load`]: the road graph, sites and demand units,
 //!   snapped once;
 //! * [`Study::evaluate`] -> [`Coverage`]: per kind of site, every unit's minutes to its nearest
-//!   site, its [`Status`] against the thresholds, aggregates ([`Agg`]) by commune and grouping,
+//!   site, its [`Status`] against the thresholds (with the [`Reason`] when unreachable, and
+//!   whether the trip takes a ferry), aggregates ([`Agg`]) by commune and grouping,
 //!   and the zones blanches ([`Zone`]: 200 m EPSG:3035 cells, [`dissolve`]d);
 //! * [`export`]: GeoJSON (RFC 7946), CSV and summary JSON with provenance and statistical secrecy.
 //!
@@ -32,7 +33,10 @@ pub mod whatif_export;
 
 pub use config::{StudyFile, Thresholds};
 pub use error::CoverageError;
-pub use evaluate::{Agg, Coverage, KindCoverage, Status, UnitResult, Zone, weighted_quantile};
+pub use evaluate::{
+    Agg, Coverage, KindCoverage, Reason, Status, Trip, UnitResult, Zone, unit_trip,
+    weighted_quantile,
+};
 pub use recommend::{Candidate, Objective, Pick, Recommendation, recommend};
 pub use store::{SavedScenario, ScenarioListItem, ScenarioStore};
 pub use study::{CommuneInfo, Study, load_study, road_pieces};

@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::partition::Partition;
-use crate::{Agg, Coverage, KindCoverage, Status, Study};
+use crate::{Agg, Coverage, KindCoverage, Reason, Status, Study};
 
 /// True for a count that may not be published: strictly between 0 and `min`.
 pub fn is_small(count: f64, min: f64) -> bool {
@@ -74,6 +74,8 @@ pub enum CellState {
     Primary,
     /// Suppressed so that a small count cannot be recomputed.
     Secondary,
+    /// Never published (a count no output shows, but that sums may give away).
+    Unpublished,
 }
 
 /// One sum of a [`Table`]: `cells[..lhs]` add up to `cells[lhs..]`.
@@ -179,6 +181,28 @@ impl Table {
         id
     }
 
+    /// A count no output shows: it is never published, and the rule sees that sums do not give
+    /// it away when it is small.
+    pub fn unpublished_cell(&mut self, value: f64) -> CellId {
+        let id = self.cell(value);
+        self.state[id.0 as usize] = CellState::Unpublished;
+        id
+    }
+
+    /// Makes every shown count except the `late` ones a published figure (exempt): a further
+    /// [`Table::protect`] then decides the `late` counts only, keeping every other decision.
+    pub fn freeze_except(&mut self, late: &[CellId]) {
+        let mut keep = vec![false; self.values.len()];
+        for c in late {
+            keep[c.0 as usize] = true;
+        }
+        for (i, s) in self.state.iter().enumerate() {
+            if *s == CellState::Shown && !keep[i] {
+                self.exempt[i] = true;
+            }
+        }
+    }
+
     /// Suppresses a count on purpose (e.g. when its relations are unknown).
     pub fn suppress(&mut self, id: CellId) {
         let i = id.0 as usize;
@@ -214,7 +238,10 @@ impl Table {
     pub fn protect(&mut self, min: f64) {
         for i in 0..self.values.len() {
             let v = self.values[i];
-            if !self.exempt[i] && (is_small(v, min) || is_small(round_count(v), min)) {
+            if !self.exempt[i]
+                && self.state[i] != CellState::Unpublished
+                && (is_small(v, min) || is_small(round_count(v), min))
+            {
                 self.state[i] = CellState::Primary;
             }
         }
@@ -461,6 +488,53 @@ struct AggCells {
     within: CellId,
     beyond: CellId,
     unreachable: CellId,
+    split: SplitCells,
+}
+
+/// The counts a row's split adds: the unreachable weight by reason and the weight reached by
+/// ferry. They are decided after the other counts, which they never change (see
+/// [`Protection::of_kinds`]).
+#[derive(Debug, Clone, Copy)]
+struct SplitCells {
+    off_network: CellId,
+    no_road_link: CellId,
+    via_ferry: CellId,
+    /// Reachable weight not by ferry: never published, but within + beyond - via ferry.
+    by_road: CellId,
+}
+
+impl SplitCells {
+    fn new(t: &mut Table, agg: &Agg) -> SplitCells {
+        SplitCells {
+            off_network: t.cell(agg.unreachable_off_network),
+            no_road_link: t.cell(agg.unreachable_no_road_link),
+            via_ferry: t.cell(agg.weight_via_ferry),
+            by_road: t
+                .unpublished_cell(agg.within_weight + agg.beyond_weight - agg.weight_via_ferry),
+        }
+    }
+
+    fn cells(&self) -> [CellId; 4] {
+        [
+            self.off_network,
+            self.no_road_link,
+            self.via_ferry,
+            self.by_road,
+        ]
+    }
+}
+
+/// Sums recorded while the other counts are decided, added to the table afterwards.
+#[derive(Default)]
+struct Deferred {
+    relations: Vec<(Vec<CellId>, Vec<CellId>)>,
+    late: Vec<CellId>,
+}
+
+impl Deferred {
+    fn relate(&mut self, sum: &[CellId], parts: Vec<CellId>) {
+        self.relations.push((sum.to_vec(), parts));
+    }
 }
 
 /// An aggregate as it may be published: `None` is a suppressed count.
@@ -472,6 +546,12 @@ pub struct PublishedAgg {
     pub within: Option<f64>,
     pub beyond: Option<f64>,
     pub unreachable: Option<f64>,
+    /// The unreachable weight farther than the snapping limit from every road, and the one
+    /// on a road with no road link to a site: both shown or both suppressed.
+    pub unreachable_off_network: Option<f64>,
+    pub unreachable_no_road_link: Option<f64>,
+    /// The weight whose trip to the nearest site takes a ferry.
+    pub weight_via_ferry: Option<f64>,
     /// `None` when the total is 0, or `within` or the total is suppressed; 4 decimals.
     pub within_share: Option<f64>,
     /// Some count of this row and kind (total included) is suppressed.
@@ -543,8 +623,17 @@ impl Protection {
         };
 
         let mut kinds = Vec::with_capacity(coverage_kinds.len());
+        let mut late = Deferred::default();
         for &kc in coverage_kinds {
-            let overall = agg_cells(&mut t, overall_total, &kc.overall, &all, kc, &units);
+            let overall = agg_cells(
+                &mut t,
+                &mut late,
+                overall_total,
+                &kc.overall,
+                &all,
+                kc,
+                &units,
+            );
             let mut communes = Vec::with_capacity(kc.communes.len());
             for a in &kc.communes {
                 let (members, total) = match row_of(&ix.communes, &a.key) {
@@ -559,9 +648,9 @@ impl Protection {
                     ),
                     None => (&[][..], total_of(&mut t, &mut None, a, &[])),
                 };
-                communes.push(agg_cells(&mut t, total, a, members, kc, &units));
+                communes.push(agg_cells(&mut t, &mut late, total, a, members, kc, &units));
             }
-            margins(&mut t, &overall, &communes, kinds.is_empty());
+            margins(&mut t, &mut late, &overall, &communes, kinds.is_empty());
             let mut groups = BTreeMap::new();
             for (col, rows) in &kc.groups {
                 let part = ix.groups.get(col);
@@ -580,10 +669,10 @@ impl Protection {
                             }
                             None => (&[][..], total_of(&mut t, &mut None, a, &[])),
                         };
-                        agg_cells(&mut t, total, a, members, kc, &units)
+                        agg_cells(&mut t, &mut late, total, a, members, kc, &units)
                     })
                     .collect();
-                margins(&mut t, &overall, &cells, kinds.is_empty());
+                margins(&mut t, &mut late, &overall, &cells, kinds.is_empty());
                 groups.insert(col.clone(), cells);
             }
             let zones: Vec<(CellId, CellId)> = kc
@@ -628,6 +717,36 @@ impl Protection {
             }
         }
         t.protect(min);
+        // Then the splits, without changing any count decided above: those shown are public
+        // from now on, those suppressed stay so, and the sums tying the splits to them are
+        // added. A row's split by reason is shown whole or not at all.
+        t.freeze_except(&late.late);
+        for (sum, parts) in &late.relations {
+            t.relate(sum, parts);
+        }
+        let splits: Vec<SplitCells> = kinds
+            .iter()
+            .flat_map(|k: &KindCells| {
+                std::iter::once(&k.overall)
+                    .chain(&k.communes)
+                    .chain(k.groups.values().flatten())
+                    .map(|a| a.split)
+            })
+            .collect();
+        loop {
+            t.protect(min);
+            let mut changed = false;
+            for s in &splits {
+                if t.is_suppressed(s.off_network) != t.is_suppressed(s.no_road_link) {
+                    t.suppress(s.off_network);
+                    t.suppress(s.no_road_link);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
         Protection {
             table: t,
             min,
@@ -692,16 +811,28 @@ impl Protection {
             (Some(_), Some(_)) => agg.within_share.map(|s| round_to(s, 4)),
             _ => None,
         };
+        let sp = &c.split;
         PublishedAgg {
             total,
             total_published: agg.total_published,
             within,
             beyond: t.published(c.beyond),
             unreachable: t.published(c.unreachable),
+            unreachable_off_network: t.published(sp.off_network),
+            unreachable_no_road_link: t.published(sp.no_road_link),
+            weight_via_ferry: t.published(sp.via_ferry),
             within_share,
-            secret: [c.total, c.within, c.beyond, c.unreachable]
-                .iter()
-                .any(|&x| t.is_suppressed(x)),
+            secret: [
+                c.total,
+                c.within,
+                c.beyond,
+                c.unreachable,
+                sp.off_network,
+                sp.no_road_link,
+                sp.via_ferry,
+            ]
+            .iter()
+            .any(|&x| t.is_suppressed(x)),
         }
     }
 }
@@ -918,9 +1049,11 @@ fn diff_margins(t: &mut Table, overall: &DiffCells, rows: &[DiffCells]) {
     t.relate(&[overall.newly_beyond], &col(|a| a.newly_beyond));
 }
 
-/// The counts of one aggregate row, tied to its total and to its units.
+/// The counts of one aggregate row, tied to its total and to its units; the sums of its split
+/// go to `late`.
 fn agg_cells(
     t: &mut Table,
+    late: &mut Deferred,
     total: CellId,
     agg: &Agg,
     members: &[u32],
@@ -931,29 +1064,53 @@ fn agg_cells(
     let beyond = t.cell(agg.beyond_weight);
     let unreachable = t.cell(agg.unreachable_weight);
     t.relate(&[total], &[within, beyond, unreachable]);
-    // The units of each status, in one pass.
+    // The units of each status, and of each part of the split (each unit's status, reason
+    // and ferry are published), in one pass.
     let mut by_status: [Vec<CellId>; 3] = Default::default();
+    let mut by_split: [Vec<CellId>; 4] = Default::default();
     for &i in members {
-        let s = match kc.units[i as usize].status {
+        let r = &kc.units[i as usize];
+        let s = match r.status {
             Status::Within => 0,
             Status::Beyond => 1,
             Status::Unreachable => 2,
         };
+        let p = match (r.reason, r.via_ferry) {
+            (Some(Reason::OffNetwork), _) => 0,
+            (Some(Reason::NoRoadLink), _) => 1,
+            (None, true) => 2,
+            (None, false) => 3,
+        };
         by_status[s].push(units[i as usize]);
+        by_split[p].push(units[i as usize]);
     }
     for (cell, parts) in [within, beyond, unreachable].into_iter().zip(&by_status) {
         t.relate(&[cell], parts);
+    }
+    let split = SplitCells::new(t, agg);
+    late.late.extend(split.cells());
+    late.relate(&[unreachable], vec![split.off_network, split.no_road_link]);
+    late.relate(&[within, beyond], vec![split.via_ferry, split.by_road]);
+    for (cell, parts) in split.cells().into_iter().zip(by_split) {
+        late.relate(&[cell], parts);
     }
     AggCells {
         total,
         within,
         beyond,
         unreachable,
+        split,
     }
 }
 
-/// The rows of a partition add up to the territory, count by count.
-fn margins(t: &mut Table, overall: &AggCells, rows: &[AggCells], totals: bool) {
+/// The rows of a partition add up to the territory, count by count (the splits' in `late`).
+fn margins(
+    t: &mut Table,
+    late: &mut Deferred,
+    overall: &AggCells,
+    rows: &[AggCells],
+    totals: bool,
+) {
     let col = |f: fn(&AggCells) -> CellId| -> Vec<CellId> { rows.iter().map(f).collect() };
     if totals {
         // The totals are shared by every kind: once is enough.
@@ -962,6 +1119,9 @@ fn margins(t: &mut Table, overall: &AggCells, rows: &[AggCells], totals: bool) {
     t.relate(&[overall.within], &col(|a| a.within));
     t.relate(&[overall.beyond], &col(|a| a.beyond));
     t.relate(&[overall.unreachable], &col(|a| a.unreachable));
+    for (p, cell) in overall.split.cells().into_iter().enumerate() {
+        late.relate(&[cell], rows.iter().map(|a| a.split.cells()[p]).collect());
+    }
 }
 
 /// The demand units of each zone of `kc`, from its cells; `None` when they do not match the
@@ -989,7 +1149,7 @@ fn zone_members(study: &Study, kc: &KindCoverage) -> Option<Vec<Vec<usize>>> {
 }
 
 /// True for the name of a count field in the exports: `weight`, `total`, `within_*`,
-/// `beyond_*`, `unreachable_*`, `*_weight` (shares excluded).
+/// `beyond_*`, `unreachable_*`, `*_weight`, `weight_*` (shares excluded).
 pub fn is_count_field(name: &str) -> bool {
     if name.contains("share") {
         return false;
@@ -997,6 +1157,7 @@ pub fn is_count_field(name: &str) -> bool {
     name == "weight"
         || name == "total"
         || name.ends_with("_weight")
+        || name.starts_with("weight_")
         || ["within", "beyond", "unreachable"]
             .iter()
             .any(|p| name == *p || name.starts_with(&format!("{p}_")))
@@ -1172,6 +1333,9 @@ mod tests {
             within_weight: within,
             beyond_weight: beyond,
             unreachable_weight: 0.0,
+            unreachable_off_network: 0.0,
+            unreachable_no_road_link: 0.0,
+            weight_via_ferry: 0.0,
             within_share: Some(within / (within + beyond)),
             median_min: None,
             p90_min: None,
@@ -1192,11 +1356,13 @@ mod tests {
             } else {
                 t.cell(agg.total_weight)
             };
+            let split = SplitCells::new(&mut t, &agg);
             let c = AggCells {
                 total,
                 within: t.cell(within),
                 beyond: t.cell(beyond),
                 unreachable: t.cell(0.0),
+                split,
             };
             t.relate(&[c.total], &[c.within, c.beyond, c.unreachable]);
             t.protect(MIN);

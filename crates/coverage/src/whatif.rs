@@ -13,9 +13,11 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use zb_places::Site;
-use zb_routing::{NearestField, SiteSeeds, Snap, point_nodes, point_time};
+use zb_routing::{NearestField, SiteSeeds, Snap, point_nodes, point_trip};
 
-use crate::evaluate::{KindCoverage, ReachOrders, Status, UnitResult, ZoneLayout, unit_result};
+use crate::evaluate::{
+    KindCoverage, ReachOrders, Reason, Status, Trip, UnitResult, ZoneLayout, unit_result, unit_trip,
+};
 use crate::scenario::Scenario;
 use crate::secrecy::{DiffProtection, Protection};
 use crate::{CoverageError, Study, Thresholds};
@@ -25,8 +27,8 @@ use crate::{CoverageError, Study, Thresholds};
 pub struct KindBase {
     pub seeds: SiteSeeds,
     pub field: NearestField,
-    /// Per unit: (ms, site) to the nearest site of the kind.
-    pub times: Vec<Option<(f64, u32)>>,
+    /// Per unit: the trip to the nearest site of the kind, or why there is none.
+    pub times: Vec<Trip>,
     /// The coverage with the study's thresholds.
     pub coverage: Arc<KindCoverage>,
     /// [`Study::reach_orders`] of the coverage's units.
@@ -117,14 +119,10 @@ impl Baseline {
 
 fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
     let (_, seeds, field) = study.kind_field(kind);
-    let times: Vec<Option<(f64, u32)>> = study
+    let times: Vec<Trip> = study
         .unit_snaps
         .iter()
-        .map(|s| {
-            s.as_ref()
-                .ok()
-                .and_then(|s| point_time(&study.graph, &field, &seeds, s))
-        })
+        .map(|s| unit_trip(&study.graph, &field, &seeds, s))
         .collect();
     let coverage = summarise_times(study, &study.sites, kind, &times, thresholds);
     KindBase {
@@ -142,7 +140,7 @@ fn summarise_times(
     study: &Study,
     sites: &[Site],
     kind: &str,
-    times: &[Option<(f64, u32)>],
+    times: &[Trip],
     thresholds: &Thresholds,
 ) -> KindCoverage {
     let (th, wait) = (thresholds.minutes(kind), thresholds.waiting_days(kind));
@@ -266,7 +264,7 @@ pub enum Before {
 pub struct KindState {
     pub seeds: SiteSeeds,
     pub field: NearestField,
-    pub times: Vec<Option<(f64, u32)>>,
+    pub times: Vec<Trip>,
     pub junctions_updated: usize,
     /// The units whose time was recomputed (sorted): the others' are the baseline's.
     pub retimed: Vec<u32>,
@@ -393,7 +391,7 @@ impl Baseline {
             None => (
                 SiteSeeds::default(),
                 graph.nearest_sites(&[], None),
-                vec![None; study.units.len()],
+                study.no_site_trips(),
             ),
         };
         let mut dirty_nodes: Vec<u32> = Vec::new();
@@ -432,8 +430,9 @@ impl Baseline {
                 .collect();
         }
         for &u in &units {
+            // A unit off the network stays so.
             if let Ok(s) = &study.unit_snaps[u as usize] {
-                times[u as usize] = point_time(graph, &field, &seeds, s);
+                times[u as usize] = point_trip(graph, &field, &seeds, s).ok_or(Reason::NoRoadLink);
             }
         }
         KindState {
@@ -513,7 +512,7 @@ impl Baseline {
                 }
                 _ => {
                     // The study's sites at other thresholds (or none of a new kind).
-                    let no_times = vec![None; study.units.len()];
+                    let no_times = study.no_site_trips();
                     let times = base.map_or(&no_times, |b| &b.times);
                     let c = summarise_times(study, &study.sites, &kind, times, before_thresholds);
                     (Arc::new(c), None)
@@ -562,7 +561,7 @@ impl Baseline {
             } else {
                 let (times, junctions_updated) = if removals.is_empty() && additions.is_empty() {
                     (
-                        base.map_or_else(|| vec![None; study.units.len()], |b| b.times.clone()),
+                        base.map_or_else(|| study.no_site_trips(), |b| b.times.clone()),
                         0,
                     )
                 } else {

@@ -221,7 +221,8 @@ pub fn zones_members(study: &Study, w: &WhatIf, after: bool) -> JsonObject {
     )
 }
 
-/// `changed.geojson`: the demand units that change state, with old and new minutes and site.
+/// `changed.geojson`: the demand units that change state, with old and new minutes, site and
+/// reason when unreachable.
 pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
     let doc = changed_doc(study, w, |_| true);
     let features = doc
@@ -273,6 +274,8 @@ pub fn changed_doc<'a>(
                     kind: &k.kind,
                     minutes_after: min2(c.after.minutes),
                     minutes_before: min2(c.before.minutes),
+                    reason_after: c.after.reason.map(|r| r.as_str()),
+                    reason_before: c.before.reason.map(|r| r.as_str()),
                     secret: weight.is_none(),
                     site_after: site_id(c.after.site),
                     site_before: site_id(c.before.site),
@@ -331,6 +334,9 @@ pub struct ChangedUnit<'a> {
     pub kind: &'a str,
     pub minutes_after: Option<f64>,
     pub minutes_before: Option<f64>,
+    /// Why no site is reached (`off_network`, `no_road_link`), `None` when one is.
+    pub reason_after: Option<&'static str>,
+    pub reason_before: Option<&'static str>,
     pub secret: bool,
     pub site_after: Option<&'a str>,
     pub site_before: Option<&'a str>,

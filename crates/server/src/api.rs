@@ -180,8 +180,9 @@ impl KindQuery {
 }
 
 /// The coverage of one kind at one threshold: the territory's totals (within, beyond,
-/// unreachable weight, share, median and 90th percentile minutes, number of zones blanches) and
-/// the commune table, with statistical secrecy.
+/// unreachable weight, the unreachable weight by reason, the weight reached by ferry, share,
+/// median and 90th percentile minutes, number of zones blanches) and the commune table, with
+/// statistical secrecy.
 #[utoipa::path(
     get,
     path = "/api/coverage",
@@ -202,8 +203,11 @@ async fn coverage(
 }
 
 /// The demand units as points: `id, commune, weight, secret, counts, minutes, site, status`
-/// (`within`, `beyond`, `unreachable`), `waiting_days`. A unit given as an address-like point
-/// is placed at the centre of its 200 m cell.
+/// (`within`, `beyond`, `unreachable`), `reason` (`null` when a site is reached, else
+/// `off_network`: farther than `max_snap_m` from every road, or `no_road_link`: no road from
+/// there to a site, as on an island without a ferry), `via_ferry` (the trip takes a ferry),
+/// `waiting_days`. A unit given as an address-like point is placed at the centre of its 200 m
+/// cell.
 #[utoipa::path(
     get,
     path = "/api/layers/demand",

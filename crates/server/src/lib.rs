@@ -14,9 +14,9 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /api/openapi.json` | the OpenAPI document (every route below) |
-//! | `GET /api/territory` | the study: counts, extent, network, population, kinds and thresholds, warnings, provenance |
+//! | `GET /api/territory` | the study: counts, extent, network, population, kinds and thresholds, snapping limit, warnings, provenance |
 //! | `GET /api/sites?kind=K` | sites (GeoJSON) |
-//! | `GET /api/coverage?kind=K&threshold_min=T` | summary and commune table |
+//! | `GET /api/coverage?kind=K&threshold_min=T` | summary and commune table (with the unreachable by reason and the weight reached by ferry) |
 //! | `GET /api/layers/{demand,zones,communes}?kind=K&threshold_min=T` | GeoJSON layers |
 //! | `GET /api/layers/isochrones?site=ID&minutes=15,30,45` | time to a site, polygons of 200 m cells |
 //! | `GET /api/layers/roads` | the basemap's roads with their `class` |

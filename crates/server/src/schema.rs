@@ -31,6 +31,9 @@ pub struct Territory {
     pub kinds: Vec<KindInfo>,
     /// The study's default travel threshold, minutes.
     pub default_threshold_min: f64,
+    /// The snapping limit, metres: a demand unit or site farther than this from every road is
+    /// off the road network (reason `off_network`).
+    pub max_snap_m: f64,
     /// Candidate places of `POST /api/recommend` on the road network (the mairies of the
     /// study's communes): the most sites it can pick.
     pub recommend_candidates: usize,
@@ -96,6 +99,14 @@ pub struct CoverageSummaryDoc {
     pub within_weight: Option<f64>,
     pub beyond_weight: Option<f64>,
     pub unreachable_weight: Option<f64>,
+    /// The unreachable weight farther than `max_snap_m` from every road; shown or `null`
+    /// together with `unreachable_no_road_link`.
+    pub unreachable_off_network: Option<f64>,
+    /// The unreachable weight on a road from which no site of the kind can be driven to (an
+    /// island without a ferry, an isolated network).
+    pub unreachable_no_road_link: Option<f64>,
+    /// The weight whose trip to the nearest site takes a ferry.
+    pub weight_via_ferry: Option<f64>,
     /// within / total, 4 decimals.
     pub within_share: Option<f64>,
     /// Weighted median of minutes over reachable weight.
@@ -124,6 +135,12 @@ pub struct CommuneRowDoc {
     pub within: Option<f64>,
     pub beyond: Option<f64>,
     pub unreachable: Option<f64>,
+    /// `unreachable` split by reason (both shown or both `null`): farther than `max_snap_m`
+    /// from every road, and on a road with no road link to a site.
+    pub unreachable_off_network: Option<f64>,
+    pub unreachable_no_road_link: Option<f64>,
+    /// The weight whose trip to the nearest site takes a ferry.
+    pub weight_via_ferry: Option<f64>,
     pub within_share: Option<f64>,
     pub median_min: Option<f64>,
     pub p90_min: Option<f64>,
@@ -196,7 +213,8 @@ pub struct WhatIfResponse {
     /// changing state, zones before/after.
     #[schema(value_type = Object)]
     pub diff: Value,
-    /// The demand units that change state, with minutes and site before and after.
+    /// The demand units that change state, with minutes, site and reason (`reason_before`,
+    /// `reason_after`: `off_network`, `no_road_link` or `null`) before and after.
     #[schema(value_type = FeatureCollectionDoc)]
     pub changed: Value,
     /// The zones blanches after the scenario, of every kind (or of `?kind=`).

@@ -638,6 +638,7 @@ fn territory_json(study: &Study, candidates: usize) -> Territory {
         communes: study.communes.len(),
         kinds,
         default_threshold_min: study.thresholds.default_min,
+        max_snap_m: study.max_snap_m,
         recommend_candidates: candidates,
         warnings: summary["warnings"].clone(),
         secrecy: summary["secrecy"].clone(),

@@ -41,6 +41,7 @@ async fn territory_describes_the_study() {
     assert_eq!(t["population_secret"], false);
     assert!(t["demand_units"].as_u64().unwrap() > 4);
     assert_eq!(t["communes"], 4);
+    assert_eq!(t["max_snap_m"], 1000.0);
     let kinds = t["kinds"].as_array().unwrap();
     assert_eq!(kinds.len(), 2);
     assert_eq!(kinds[0]["kind"], "espace_rencontre");
@@ -99,7 +100,12 @@ async fn coverage_gives_the_summary_and_the_commune_table() {
         .map(|k| s[k].as_f64().unwrap())
         .sum();
     assert_close(parts, POPULATION);
-    assert!(s["within_share"].as_f64().unwrap() > 0.0);
+    // La Turbie's units are all beyond the snapping limit; Monaco has no ferry.
+    let by_reason = s["unreachable_off_network"].as_f64().unwrap()
+        + s["unreachable_no_road_link"].as_f64().unwrap();
+    assert_close(by_reason, s["unreachable_weight"].as_f64().unwrap());
+    assert!(s["unreachable_off_network"].as_f64().unwrap() > 0.0);
+    assert_eq!(s["weight_via_ferry"], 0.0);
     assert!(s["median_min"].as_f64().unwrap() <= s["p90_min"].as_f64().unwrap());
     assert_eq!(s["sites"], 2);
     assert!(s["zones"].as_u64().is_some());
@@ -221,6 +227,14 @@ async fn demand_layer_has_minutes_and_status() {
             "unreachable" => assert!(p["minutes"].is_null()),
             s => panic!("status {s}"),
         }
+        match p["reason"].as_str() {
+            None => assert_ne!(status, "unreachable", "{p}"),
+            Some(r) => {
+                assert_eq!(status, "unreachable", "{p}");
+                assert!(r == "off_network" || r == "no_road_link", "{p}");
+            }
+        }
+        assert_eq!(p["via_ferry"], false, "no ferry in Monaco: {p}");
         assert!(p.get("minutes_espace_rencontre").is_none());
         // Secrecy: a weight is either null (secret) or at least 11.
         assert!(

@@ -168,6 +168,8 @@ pub struct OutRow {
     pub site_id: String,
     pub snap_m: String,
     pub flagged: String,
+    pub via_ferry: String,
+    pub reason: String,
 }
 
 impl OutRow {
@@ -186,17 +188,30 @@ pub fn read_out(path: &Path) -> Vec<OutRow> {
         .iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(header, ["id", "seconds", "site_id", "snap_m", "flagged"]);
+    assert_eq!(
+        header,
+        [
+            "id",
+            "seconds",
+            "site_id",
+            "snap_m",
+            "flagged",
+            "via_ferry",
+            "reason"
+        ]
+    );
     rdr.records()
         .map(|r| {
             let r = r.expect("out.csv row");
-            assert_eq!(r.len(), 5, "row {r:?}");
+            assert_eq!(r.len(), 7, "row {r:?}");
             OutRow {
                 id: r[0].to_string(),
                 seconds: r[1].to_string(),
                 site_id: r[2].to_string(),
                 snap_m: r[3].to_string(),
                 flagged: r[4].to_string(),
+                via_ferry: r[5].to_string(),
+                reason: r[6].to_string(),
             }
         })
         .collect()

@@ -29,6 +29,7 @@ pub mod geom;
 mod graph;
 mod import;
 mod profile;
+mod radix;
 mod restrictions;
 mod search;
 mod snap;

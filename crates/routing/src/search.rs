@@ -11,10 +11,10 @@
 //!   nodes that turn onto its link with the turn and the part of the link before it, and a
 //!   home's time is the rest of its link plus its node's time, in each direction it may drive.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 use crate::graph::{BACKWARD, FORWARD, Graph};
+use crate::radix::RadixHeap;
 use crate::snap::Snap;
 use crate::turns::node_of;
 
@@ -106,8 +106,7 @@ impl Graph {
     pub fn nearest_sites(&self, seeds: &[Seed], limit_ms: Option<u32>) -> NearestField {
         let n = self.num_nodes();
         let mut best = vec![u64::MAX; n];
-        let mut heap: BinaryHeap<Reverse<(u64, u32)>> =
-            BinaryHeap::with_capacity(seeds.len() * 2 + 64);
+        let mut heap = RadixHeap::default();
         let limit = limit_ms.unwrap_or(UNREACHED - 1);
         for s in seeds {
             if s.time_ms > limit {
@@ -116,10 +115,10 @@ impl Graph {
             let k = key(s.time_ms, s.site, false);
             if k < best[s.node as usize] {
                 best[s.node as usize] = k;
-                heap.push(Reverse((k, s.node)));
+                heap.push(k, s.node);
             }
         }
-        while let Some(Reverse((k, b))) = heap.pop() {
+        while let Some((k, b)) = heap.pop() {
             if k != best[b as usize] {
                 continue;
             }
@@ -131,7 +130,7 @@ impl Graph {
                 }
                 if nk < best[a.other as usize] {
                     best[a.other as usize] = nk;
-                    heap.push(Reverse((nk, a.other)));
+                    heap.push(nk, a.other);
                 }
             }
         }
@@ -155,7 +154,7 @@ impl Graph {
     /// a search from their seeds that stops wherever it does not improve the current
     /// (time, site, ferry) of a node. Returns the nodes whose value changed.
     pub fn add_to_field(&self, field: &mut NearestField, seeds: &[Seed]) -> Vec<u32> {
-        let mut heap = BinaryHeap::new();
+        let mut heap = RadixHeap::default();
         let mut changed = Vec::new();
         for s in seeds {
             offer(
@@ -190,7 +189,7 @@ impl Graph {
             field.time_ms[n as usize] = UNREACHED;
             field.tag[n as usize] = NO_SITE;
         }
-        let mut heap = BinaryHeap::new();
+        let mut heap = RadixHeap::default();
         // The boundary: a served node may now go through a next node that kept its site.
         for &a in &served {
             let mut best = u64::MAX;
@@ -220,10 +219,10 @@ impl Graph {
     fn settle(
         &self,
         field: &mut NearestField,
-        heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
+        heap: &mut RadixHeap,
         mut changed: Option<&mut Vec<u32>>,
     ) {
-        while let Some(Reverse((k, b))) = heap.pop() {
+        while let Some((k, b)) = heap.pop() {
             if k != current_key(field, b) {
                 continue;
             }
@@ -254,7 +253,7 @@ fn current_key(f: &NearestField, n: u32) -> u64 {
 /// Sets `n` to key `k` and queues it when `k` improves on its current key.
 fn offer(
     field: &mut NearestField,
-    heap: &mut BinaryHeap<Reverse<(u64, u32)>>,
+    heap: &mut RadixHeap,
     n: u32,
     k: u64,
     changed: Option<&mut Vec<u32>>,
@@ -262,7 +261,7 @@ fn offer(
     if k < current_key(field, n) {
         field.time_ms[n as usize] = (k >> 32) as u32;
         field.tag[n as usize] = k as u32;
-        heap.push(Reverse((k, n)));
+        heap.push(k, n);
         if let Some(c) = changed {
             c.push(n);
         }
@@ -284,7 +283,7 @@ pub struct Scratch {
     dist: Vec<u32>,
     stamp: Vec<u32>,
     epoch: u32,
-    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    heap: RadixHeap,
     settled: Vec<u32>,
 }
 
@@ -295,7 +294,7 @@ impl Scratch {
             dist: vec![UNREACHED; n],
             stamp: vec![0; n],
             epoch: 0,
-            heap: BinaryHeap::new(),
+            heap: RadixHeap::default(),
             settled: Vec::new(),
         }
     }
@@ -362,10 +361,11 @@ impl Scratch {
         for &(v, t) in sources {
             if t <= limit && self.get(v) > t {
                 self.set(v, t);
-                self.heap.push(Reverse((t, v)));
+                self.heap.push(u64::from(t), v);
             }
         }
-        while let Some(Reverse((t, v))) = self.heap.pop() {
+        while let Some((t, v)) = self.heap.pop() {
+            let t = t as u32;
             if t != self.dist[v as usize] || self.stamp[v as usize] != epoch {
                 continue;
             }
@@ -375,7 +375,7 @@ impl Scratch {
                 let nt = t.saturating_add(a.time_ms);
                 if nt <= limit && nt < self.get(a.other) {
                     self.set(a.other, nt);
-                    self.heap.push(Reverse((nt, a.other)));
+                    self.heap.push(u64::from(nt), a.other);
                 }
             }
         }
@@ -605,7 +605,9 @@ pub fn fraction(graph: &Graph, snap: &Snap) -> f64 {
 
 /// The junction a snapped position sits on, when it is at one end of its link.
 fn at_end(graph: &Graph, snap: &Snap) -> Option<u32> {
-    const EPS_M: f64 = 1e-6;
+    // Link lengths are kept in f32 metres: a centimetre absorbs their rounding, so a point at
+    // a junction is seen there whichever of its links it snapped to.
+    const EPS_M: f64 = 0.01;
     let (u, v) = graph.link_ends(snap.link);
     if snap.offset_m <= EPS_M {
         Some(u)

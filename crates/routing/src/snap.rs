@@ -136,7 +136,9 @@ impl SnapIndex {
             std::ops::RangeInclusive<usize>,
             std::ops::RangeInclusive<usize>,
         )| {
-            for l in 0..graph.num_links() as u32 {
+            // Ferries carry cars but a trip never starts or ends on one (as OSRM's car.lua,
+            // whose ferries are no start points): a home on the coast joins a road.
+            for l in (0..graph.num_links() as u32).filter(|&l| !graph.link_is_ferry(l)) {
                 let shape = graph.link_shape(l);
                 for (i, w) in shape.windows(2).enumerate() {
                     let (xs, ys) = cells_of(plane(&w[0]), plane(&w[1]));

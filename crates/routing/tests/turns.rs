@@ -300,3 +300,25 @@ fn via_ways_must_chain() {
     // Copies of the via links exist only for the chained one.
     assert!(Graph::from_raw(&chained).num_nodes() > Graph::from_raw(&broken).num_nodes());
 }
+
+/// A ferry carries cars across but no trip starts on one: a point on the ferry line joins the
+/// nearest road, or none within the limit.
+#[test]
+fn points_never_snap_onto_a_ferry() {
+    let mut raw = grid(&[], Vec::new());
+    raw.classes.push("ferry".into());
+    // Way 5 (nodes 7 -> 8, the north row's west edge) becomes a ferry.
+    raw.ways[4].class = 1;
+    raw.ways[4].ferry = true;
+    let g = Graph::from_raw(&raw);
+    let index = SnapIndex::new(&g);
+    let (lon, lat) = mid(7, 8);
+    assert!(index.snap(&g, lon, lat, 50.0).is_err());
+    let s = index.snap(&g, lon, lat, 1000.0).unwrap();
+    assert!(!g.link_is_ferry(s.link));
+    assert!(s.dist_m > 70.0, "{}", s.dist_m);
+    // Without the ferry the same point is on the road.
+    let plain = grid(&[], Vec::new());
+    let g = Graph::from_raw(&plain);
+    assert!(SnapIndex::new(&g).snap(&g, lon, lat, 1.0).is_ok());
+}

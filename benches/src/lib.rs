@@ -47,9 +47,20 @@ pub fn points_near_roads(
 /// with a fixed seed: the peers snap them onto the same road position, not beside it.
 pub fn points_on_way_nodes(graph: &Graph, n: usize, seed: u64, prefix: &str) -> Vec<Point> {
     let mut rng = StdRng::seed_from_u64(seed);
+    // Road links in an order of their own geometry (not of how the graph stores them), so the
+    // same extract gives the same points whatever the engine's internal numbering.
+    let key = |l: u32| {
+        let s = graph.link_shape(l);
+        let (a, b) = (s[0], s[s.len() - 1]);
+        (a.lon_e7, a.lat_e7, b.lon_e7, b.lat_e7, s.len())
+    };
+    let mut links: Vec<u32> = (0..graph.num_links() as u32)
+        .filter(|&l| !graph.link_is_ferry(l))
+        .collect();
+    links.sort_by_cached_key(|&l| key(l));
     (0..n)
         .map(|i| {
-            let l = rng.gen_range(0..graph.num_links() as u32);
+            let l = links[rng.gen_range(0..links.len())];
             let shape = graph.link_shape(l);
             let c = shape[rng.gen_range(0..shape.len())];
             (format!("{prefix}-{i}"), c.lon(), c.lat())

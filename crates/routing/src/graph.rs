@@ -395,7 +395,7 @@ impl Graph {
             raw.turn_model.as_ref(),
         );
         let (tf, tt, copies) = if raw.turn_model.is_some() {
-            restrictions::expand(&tf, &tt, &path_bans)
+            restrictions::expand(tf, tt, &path_bans)
         } else {
             (tf, tt, Vec::new())
         };
@@ -438,11 +438,11 @@ impl Graph {
     /// main parts.
     fn mark_small_parts(&mut self) -> (u64, u64) {
         let n = self.num_nodes();
-        let arcs: Vec<(u32, u32)> = (0..n as u32)
-            .flat_map(|a| self.node_out(a).iter().map(move |t| (a, t.other)))
-            .collect();
-        let (comp_of, comp_sizes) = strong_components(n, &arcs);
-        drop(arcs);
+        // The turns' CSR as it is (4 bytes an arc for the heads, not a list of pairs: on France
+        // that list and its sort took several hundred MB at the import's peak).
+        let heads: Vec<u32> = self.turns.iter().map(|t| t.other).collect();
+        let (comp_of, comp_sizes) = strong_components_csr(&self.turn_first, &heads);
+        drop(heads);
         let drivable: Vec<bool> = (0..n as u32).map(|x| self.node_drivable(x)).collect();
         let largest = comp_sizes
             .iter()
@@ -760,6 +760,7 @@ fn hilbert_key(c: Coord, min_lon: i32, max_lon: i32, min_lat: i32, max_lat: i32)
 }
 
 /// The strongly connected component of every vertex, and the size of each (iterative Tarjan).
+#[cfg(test)]
 pub(crate) fn strong_components(n: usize, arcs: &[(u32, u32)]) -> (Vec<u32>, Vec<usize>) {
     let mut first = vec![0u32; n + 1];
     for &(a, _) in arcs {
@@ -774,6 +775,13 @@ pub(crate) fn strong_components(n: usize, arcs: &[(u32, u32)]) -> (Vec<u32>, Vec
         heads[pos[a as usize] as usize] = b;
         pos[a as usize] += 1;
     }
+    strong_components_csr(&first, &heads)
+}
+
+/// Tarjan's strongly connected components over a CSR adjacency (`heads[first[v]..first[v + 1]]`
+/// are the successors of `v`), iteratively: per vertex its component, and the components' sizes.
+pub(crate) fn strong_components_csr(first: &[u32], heads: &[u32]) -> (Vec<u32>, Vec<usize>) {
+    let n = first.len() - 1;
     const UNSEEN: u32 = u32::MAX;
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0u32; n];

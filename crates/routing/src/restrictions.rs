@@ -225,12 +225,12 @@ fn drive_along(
 /// Adds the copies that via-way restrictions need to a turn adjacency over `first.len() - 1`
 /// search nodes. Returns the new adjacency and, per copy, the node it copies.
 pub(crate) fn expand(
-    first: &[u32],
-    turns: &[Arc],
+    first: Vec<u32>,
+    turns: Vec<Arc>,
     bans: &[PathBan],
 ) -> (Vec<u32>, Vec<Arc>, Vec<u32>) {
     if bans.is_empty() {
-        return (first.to_vec(), turns.to_vec(), Vec::new());
+        return (first, turns, Vec::new());
     }
     let n = first.len() - 1;
     let mut base: Vec<u32> = Vec::new();

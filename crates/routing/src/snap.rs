@@ -66,6 +66,8 @@ pub struct SnapIndex {
     entries: Vec<u32>,
     /// Per link, its first segment's number (and the total at the end).
     link_first: Vec<u32>,
+    /// The link of each segment.
+    seg_link: Vec<u32>,
 }
 
 /// Beyond this (and twice the limit), an unsnapped point's distance to the roads is that of
@@ -111,6 +113,7 @@ impl SnapIndex {
                 cell_start: vec![0],
                 entries: Vec::new(),
                 link_first,
+                seg_link: Vec::new(),
             };
         }
         // Square cells holding about SEGMENTS_PER_CELL segments each, at least ~1 m.
@@ -179,6 +182,11 @@ impl SnapIndex {
             ny,
             cell_start,
             entries,
+            seg_link: (0..link_first.len().saturating_sub(1))
+                .flat_map(|l| {
+                    std::iter::repeat_n(l as u32, (link_first[l + 1] - link_first[l]) as usize)
+                })
+                .collect(),
             link_first,
         }
     }
@@ -194,7 +202,7 @@ impl SnapIndex {
 
     /// (link, segment within the link) of segment number `s`.
     fn segment(&self, s: u32) -> (u32, u32) {
-        let l = self.link_first.partition_point(|&f| f <= s) - 1;
+        let l = self.seg_link[s as usize] as usize;
         (l as u32, s - self.link_first[l])
     }
 

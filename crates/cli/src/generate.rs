@@ -65,6 +65,24 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<()> {
         s.roads.oneway_ways,
         s.roads.hamlets
     );
+    let counts = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        if m.is_empty() {
+            "none".to_string()
+        } else {
+            m.iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    eprintln!(
+        "junction rules: {}; turn restrictions: {}; {} ferries ({:.0} km, island communes joined \
+         by a synthetic ferry)",
+        counts(&s.roads.node_tags),
+        counts(&s.roads.restrictions),
+        s.roads.ferries,
+        s.roads.ferry_km
+    );
     eprintln!(
         "wrote {} ({:.1} MB, {} blocks) in {secs:.1} s",
         a.out.display(),

@@ -41,6 +41,13 @@ fn generates_a_small_territory_deterministically() {
     run.assert_ok();
     assert!(run.stderr.contains("SYNTHETIC"), "{}", run.stderr);
     assert!(run.stderr.contains("around 6 communes"), "{}", run.stderr);
+    // The junction rules and restrictions every network gets are counted.
+    let rules = run.stderr_line("junction rules:");
+    assert!(
+        rules.contains("traffic_signals") && rules.contains("turn restrictions: "),
+        "{rules}"
+    );
+    assert!(!rules.contains("turn restrictions: none"), "{rules}");
     let out = s.path("out/territory.osm.pbf");
     let first = std::fs::read(&out).unwrap();
     assert!(first.len() > 10_000);

@@ -714,6 +714,8 @@ impl Graph {
             + (self.fwd_first.len() + self.bwd_first.len()) * 4
             + (self.turns.len() + self.rturns.len()) * size_of::<Arc>()
             + (self.turn_first.len() + self.rturn_first.len()) * 4
+            + self.node_copies.len() * 4
+            + self.copy_index.len() * 8
     }
 }
 

@@ -52,12 +52,7 @@ pub(crate) fn resolve(
     let mut paths = Vec::new();
     let mut counts = Counts::default();
     let way_index = |id: i64| raw.ways.binary_search_by_key(&id, |w| w.osm_id).ok();
-    let nodes_of = |wi: usize| raw.way_node_slice(&raw.ways[wi]);
-    let ends_of = |wi: usize| {
-        let s = nodes_of(wi);
-        [s[0], s[s.len() - 1]]
-    };
-    let of_ways = |n: u32, ways: &[usize]| ways.contains(&(link_way[(n / 2) as usize] as usize));
+    let of_ways = |n: u32, ways: &[usize]| on_ways(link_way, n, ways);
     for r in &raw.restrictions {
         let from: Option<Vec<usize>> = r.from.iter().map(|&id| way_index(id)).collect();
         let to: Option<Vec<usize>> = r.to.iter().map(|&id| way_index(id)).collect();
@@ -77,7 +72,11 @@ pub(crate) fn resolve(
                     continue;
                 };
                 // From and to ways must be car ways that start or end at the via node.
-                if !from.iter().chain(&to).all(|&wi| ends_of(wi).contains(&ni)) {
+                if !from
+                    .iter()
+                    .chain(&to)
+                    .all(|&wi| way_ends(raw, wi).contains(&ni))
+                {
                     counts.unusable += 1;
                     continue;
                 }
@@ -150,10 +149,7 @@ fn via_way_path(
     to: &[usize],
 ) -> Option<(Vec<u32>, Vec<u32>, Vec<u32>)> {
     let nodes_of = |wi: usize| raw.way_node_slice(&raw.ways[wi]);
-    let ends = |wi: usize| {
-        let s = nodes_of(wi);
-        [s[0], s[s.len() - 1]]
-    };
+    let ends = |wi: usize| way_ends(raw, wi);
     // Where two ways meet: an end of one on the other.
     let meet = |a: usize, b: usize| {
         let (na, nb) = (nodes_of(a), nodes_of(b));
@@ -173,7 +169,7 @@ fn via_way_path(
     for (i, &wi) in via.iter().enumerate() {
         path.extend(drive_along(g, inc, link_way, wi, joints[i], joints[i + 1])?);
     }
-    let of_ways = |n: u32, ways: &[usize]| ways.contains(&(link_way[(n / 2) as usize] as usize));
+    let of_ways = |n: u32, ways: &[usize]| on_ways(link_way, n, ways);
     let from_nodes = turns::arriving(g, inc, joints[0])
         .filter(|&a| of_ways(a, from))
         .collect();
@@ -181,6 +177,17 @@ fn via_way_path(
         .filter(|&b| of_ways(b, to))
         .collect();
     Some((from_nodes, path, to_nodes))
+}
+
+/// The first and last node of way `wi`.
+fn way_ends(raw: &RawNetwork, wi: usize) -> [u32; 2] {
+    let s = raw.way_node_slice(&raw.ways[wi]);
+    [s[0], s[s.len() - 1]]
+}
+
+/// True when search node `n` (one of a link's two) drives a link of one of `ways`.
+fn on_ways(link_way: &[u32], n: u32, ways: &[usize]) -> bool {
+    ways.contains(&(link_way[(n / 2) as usize] as usize))
 }
 
 /// The search nodes driving way `wi`'s links from junction `a` to junction `b` (fewest links,

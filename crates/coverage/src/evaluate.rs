@@ -581,7 +581,8 @@ impl Study {
         }
     }
 
-    /// Zones blanches: the cells holding weight beyond the threshold or unreachable, dissolved.
+    /// Zones blanches: the cells of the units beyond the threshold or unreachable, dissolved. A
+    /// unit of several cells counts its weight in the zone of its representative cell.
     pub fn zones(&self, units: &[UnitResult]) -> Vec<Zone> {
         let ix = self.unit_index();
         let cells: Vec<u32> = (0..ix.cells.len() as u32)
@@ -619,11 +620,12 @@ impl Study {
             if ix.weights[u as usize] <= 0.0 {
                 continue;
             }
-            let c = ix.cell_of[u as usize];
-            seeds.push(c);
-            let z = layout.zone_of_cell[c as usize];
-            if z != NONE && !std::mem::replace(&mut dropped[z as usize], true) {
-                seeds.extend(&before[z as usize].cell_ids);
+            for &c in &ix.unit_cells[u as usize] {
+                seeds.push(c);
+                let z = layout.zone_of_cell[c as usize];
+                if z != NONE && !std::mem::replace(&mut dropped[z as usize], true) {
+                    seeds.extend(&before[z as usize].cell_ids);
+                }
             }
         }
         // The cells of the zones after that hold a dirty cell or a cell of a dropped zone: a
@@ -704,7 +706,7 @@ impl Study {
     /// True when cell `c` of [`Study::unit_index`] holds weight beyond the threshold or
     /// unreachable.
     pub(crate) fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
-        self.unit_index().cell_members[c as usize]
+        self.unit_index().cell_cover[c as usize]
             .iter()
             .any(|&i| self.in_zone(units, i))
     }
@@ -732,12 +734,16 @@ impl Study {
             .iter()
             .map(|&c| {
                 let mut acc = CellAcc::default();
-                for &i in &ix.cell_members[c as usize] {
+                for &i in &ix.cell_cover[c as usize] {
                     if !self.in_zone(units, i) {
                         continue;
                     }
-                    let (r, w) = (&units[i as usize], ix.weights[i as usize]);
                     acc.communes.extend(ix.commune_of[i as usize]);
+                    if ix.cell_of[i as usize] != c {
+                        // A unit of several cells counts once, at its representative cell.
+                        continue;
+                    }
+                    let (r, w) = (&units[i as usize], ix.weights[i as usize]);
                     acc.weight += w;
                     match r.minutes {
                         Some(m) => {

@@ -783,7 +783,16 @@ fn members(study: &Study, thresholds: Value) -> JsonObject {
 fn secrecy_json(study: &Study) -> JsonObject {
     let mut s = JsonObject::new();
     s.insert("min_count".into(), num(study.secrecy_min_count));
-    s.insert("method".into(), "suppression".into());
+    s.insert("method".into(), "safe_units".into());
+    s.insert(
+        "method_note".into(),
+        "every count is a sum of safe units: groups of 200 m cells within one commune, each of 0 or at least min_count; each unit takes the times of its representative cell's centre"
+            .into(),
+    );
+    s.insert(
+        "safe_units".into(),
+        serde_json::to_value(&study.atoms).unwrap_or(Value::Null),
+    );
     s.insert("published_totals_exempt".into(), true.into());
     s
 }

@@ -39,7 +39,7 @@ pub use evaluate::{
 };
 pub use recommend::{Candidate, Objective, Pick, Recommendation, recommend};
 pub use store::{SavedScenario, ScenarioListItem, ScenarioStore};
-pub use study::{CommuneInfo, Study, load_study, road_pieces};
+pub use study::{AtomStats, CommuneInfo, Study, load_study, road_pieces};
 
 /// Something a user should know about a study's inputs, with a count (nothing is dropped
 /// silently).

@@ -55,12 +55,16 @@ pub struct UnitIndex {
     pub commune_info: Vec<Option<u32>>,
     /// By grouping column, then by value (`""` for units without one), sorted.
     pub groups: BTreeMap<String, Partition>,
-    /// The distinct 200 m cells of the units, as `(easting / 200, northing / 200)`, sorted.
+    /// The distinct 200 m cells of the units' footprints, as `(easting / 200, northing / 200)`, sorted.
     pub cells: Vec<(i64, i64)>,
-    /// Per unit: its cell (index into `cells`).
+    /// Per unit: its representative cell (index into `cells`), where its weight is counted.
     pub cell_of: Vec<u32>,
-    /// Per cell: its units, in unit order.
+    /// Per cell: the units whose representative cell it is, in unit order.
     pub cell_members: Vec<Vec<u32>>,
+    /// Per cell: the units whose footprint holds it, in unit order.
+    pub cell_cover: Vec<Vec<u32>>,
+    /// Per unit: the cells of its footprint (indices into `cells`), sorted.
+    pub unit_cells: Vec<Vec<u32>>,
     /// Per unit: its weight (the units' weights side by side, for the summaries' loops).
     pub weights: Vec<f64>,
 }
@@ -97,23 +101,34 @@ impl UnitIndex {
                 (col.clone(), p)
             })
             .collect();
-        let keys: Vec<(i64, i64)> = (0..units.len())
-            .map(|i| {
-                let c = study.unit_cell(i);
-                (c.easting / 200, c.northing / 200)
-            })
-            .collect();
-        let mut cells = keys.clone();
+        let footprint = |i: usize| -> Vec<(i64, i64)> {
+            match study.footprints.get(i) {
+                Some(f) if !f.is_empty() => f.clone(),
+                _ => {
+                    let c = study.unit_cell(i);
+                    vec![(c.easting.div_euclid(200), c.northing.div_euclid(200))]
+                }
+            }
+        };
+        let feet: Vec<Vec<(i64, i64)>> = (0..units.len()).map(footprint).collect();
+        let mut cells: Vec<(i64, i64)> = feet.iter().flatten().copied().collect();
         cells.sort_unstable();
         cells.dedup();
+        let find = |k: &(i64, i64)| cells.binary_search(k).expect("a unit's own cell") as u32;
         let mut cell_members = vec![Vec::new(); cells.len()];
-        let cell_of = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let c = cells.binary_search(k).expect("a unit's own cell") as u32;
-                cell_members[c as usize].push(i as u32);
-                c
+        let mut cell_cover = vec![Vec::new(); cells.len()];
+        let mut unit_cells = Vec::with_capacity(units.len());
+        let cell_of = (0..units.len())
+            .map(|i| {
+                let c = study.unit_cell(i);
+                let rep = find(&(c.easting.div_euclid(200), c.northing.div_euclid(200)));
+                cell_members[rep as usize].push(i as u32);
+                let own: Vec<u32> = feet[i].iter().map(find).collect();
+                for &c in &own {
+                    cell_cover[c as usize].push(i as u32);
+                }
+                unit_cells.push(own);
+                rep
             })
             .collect();
         UnitIndex {
@@ -124,6 +139,8 @@ impl UnitIndex {
             cells,
             cell_of,
             cell_members,
+            cell_cover,
+            unit_cells,
             weights: units.iter().map(|u| u.weight).collect(),
         }
     }

@@ -8,6 +8,8 @@ use serde::Serialize;
 pub struct InputFile {
     /// `study`, `network`, `profile`, `sites` or `population`.
     pub role: String,
+    /// The file's name, without its folder: outputs never show where files sit on disk (the
+    /// hash says which file it was).
     pub path: String,
     pub sha256: String,
 }
@@ -16,7 +18,10 @@ impl InputFile {
     pub fn new(role: &str, path: &Path, sha256: String) -> InputFile {
         InputFile {
             role: role.to_string(),
-            path: path.display().to_string(),
+            path: path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
             sha256,
         }
     }

@@ -35,6 +35,22 @@ pub struct CommuneInfo {
     pub mairie: Option<(f64, f64)>,
 }
 
+/// How a study's raw demand units (points, cells, shares of communes) were grouped into safe
+/// units. Counts of units and cells only, never weights.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AtomStats {
+    /// Units read from the population sources.
+    pub raw_units: usize,
+    /// Safe units made of them.
+    pub units: usize,
+    /// Safe units made of more than one 200 m cell.
+    pub multi_cell_units: usize,
+    /// 200 m cells in all.
+    pub cells: usize,
+    /// Communes counted with a neighbour because their own total was under the minimum.
+    pub communes_merged: usize,
+}
+
 /// A study ready to evaluate. Fields are public for the exporters and the what-if engine.
 pub struct Study {
     pub name: Option<String>,
@@ -43,7 +59,14 @@ pub struct Study {
     pub index: Arc<SnapIndex>,
     pub sites: Vec<Site>,
     pub site_snaps: Vec<Result<Snap, Unsnapped>>,
+    /// The demand units: the population's safe units ([`zb_places::atoms`]), each of weight 0
+    /// or at least the secrecy minimum, at its representative cell centre.
     pub units: Vec<DemandUnit>,
+    /// Per unit: the 200 m EPSG:3035 cells it is made of, as `(easting / 200, northing / 200)`,
+    /// sorted (one cell for most units).
+    pub footprints: Vec<Vec<(i64, i64)>>,
+    /// How the raw units were grouped into [`Study::units`].
+    pub atoms: AtomStats,
     pub unit_snaps: Vec<Result<Snap, Unsnapped>>,
     /// What a unit weight counts ("people", "households"...).
     pub counts: String,
@@ -245,6 +268,38 @@ impl Study {
             }
             units.extend(p.units);
         }
+        let public_totals: BTreeMap<String, f64> = communes
+            .values()
+            .filter_map(|c| Some((c.code.clone(), c.published_total?)))
+            .collect();
+        let raw_units = units.len();
+        let atoms = zb_places::build_atoms(&units, secrecy_min_count, &public_totals);
+        if !atoms.merged.is_empty() {
+            let ex: Vec<String> = atoms
+                .merged
+                .iter()
+                .take(5)
+                .map(|m| format!("{} with {}", or_none(&m.commune), or_none(&m.into)))
+                .collect();
+            warnings.push(Warning::new(
+                "population",
+                atoms.merged.len(),
+                format!(
+                    "{} communes or groups have a total under the secrecy minimum ({secrecy_min_count}): each is counted with its nearest neighbour (e.g. {})",
+                    atoms.merged.len(),
+                    ex.join(", ")
+                ),
+            ));
+        }
+        let atom_stats = AtomStats {
+            raw_units,
+            units: atoms.units.len(),
+            multi_cell_units: atoms.multi_cell(),
+            cells: atoms.footprints.iter().map(Vec::len).sum(),
+            communes_merged: atoms.merged.len(),
+        };
+        let footprints = atoms.footprints;
+        let units = atoms.units;
         for u in &units {
             if let Some(code) = &u.commune {
                 communes.entry(code.clone()).or_insert_with(|| CommuneInfo {
@@ -306,6 +361,8 @@ impl Study {
             sites,
             site_snaps,
             units,
+            footprints,
+            atoms: atom_stats,
             unit_snaps,
             counts,
             communes: communes.into_values().collect(),
@@ -418,6 +475,14 @@ fn read_population(
         });
     }
     Ok(pop)
+}
+
+fn or_none(code: &str) -> &str {
+    if code.is_empty() {
+        "(no commune)"
+    } else {
+        code
+    }
 }
 
 /// Loads a study without a progress display.

@@ -582,8 +582,7 @@ fn attack(s: &Study, dir: &std::path::Path) -> Attack {
 }
 
 /// Seeded random populations with small weights: no small count can be recomputed from the
-/// written files, the split by reason is shown whole or not at all, and the table of the
-/// secrecy rule has no leak.
+/// written files, and since the homes are grouped into safe units, nothing is hidden.
 #[test]
 fn the_split_gives_no_small_count_away() {
     let (mut split_hidden, mut split_shown, mut ferry_hidden) = (0, 0, 0);
@@ -636,11 +635,11 @@ fn the_split_gives_no_small_count_away() {
             }
         }
     }
-    // The cases the rule is for did occur.
-    assert!(
-        split_hidden > 0,
-        "no split hidden under a shown unreachable count"
+    // Safe units are never small, so nothing needs hiding: every split is shown whole.
+    assert_eq!(
+        split_hidden, 0,
+        "a split hidden under a shown unreachable count"
     );
+    assert_eq!(ferry_hidden, 0, "a ferry weight hidden");
     assert!(split_shown > 0, "no split shown");
-    assert!(ferry_hidden > 0, "no ferry weight hidden");
 }

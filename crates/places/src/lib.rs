@@ -42,6 +42,7 @@
 //! # }
 //! ```
 
+pub mod atoms;
 pub mod communes;
 pub mod crs;
 mod error;
@@ -53,6 +54,7 @@ pub mod population;
 pub mod sites;
 mod table;
 
+pub use atoms::{Atoms, build_atoms, unit_cell_3035};
 pub use communes::{ClassWeights, Commune, RoadPiece, read_communes, spread_communes};
 pub use crs::{GridCell, Transformer, cell_polygon_wgs84, grid3035_cell_of};
 pub use error::{At, Error, Result};

@@ -268,12 +268,8 @@ impl Study {
             }
             units.extend(p.units);
         }
-        let public_totals: BTreeMap<String, f64> = communes
-            .values()
-            .filter_map(|c| Some((c.code.clone(), c.published_total?)))
-            .collect();
         let raw_units = units.len();
-        let atoms = zb_places::build_atoms(&units, secrecy_min_count, &public_totals);
+        let atoms = zb_places::build_atoms(&units, secrecy_min_count);
         if !atoms.merged.is_empty() {
             let ex: Vec<String> = atoms
                 .merged
@@ -290,6 +286,12 @@ impl Study {
                     ex.join(", ")
                 ),
             ));
+        }
+        for m in &atoms.merged {
+            // Its total now holds a neighbour's people too: no longer the published figure.
+            if let Some(c) = communes.get_mut(&m.into) {
+                c.published_total = None;
+            }
         }
         let atom_stats = AtomStats {
             raw_units,

@@ -10,14 +10,16 @@
 //! 1. Each raw unit (a point, an INSEE cell, a share of a commune on a road) goes to its 200 m
 //!    cell, and the cells are keyed by commune and grouping values: atoms nest in communes and
 //!    in every published grouping.
-//! 2. A key whose total is small (strictly between 0 and the minimum) and is not a published
-//!    figure is merged into the nearest key (same grouping values first, then any), until none
-//!    is small: its commune is then counted with that neighbour (a warning names it).
-//! 3. Each key is split top-down on the nested grid of `200 m × 2^k` squares anchored at the
-//!    EPSG:3035 origin, four children per square: a piece is split when every child piece has a
-//!    weight of 0 or at least the minimum, else it stays whole. Pieces of one cell are atoms.
+//! 2. A key whose total is small (strictly between 0 and the minimum) is merged into the
+//!    nearest key (same grouping values first, then any), until none is small: its commune is
+//!    then counted with that neighbour (a warning names it). This holds for published census
+//!    totals too, so that no exemption is needed anywhere.
+//! 3. Each key is split top-down on the nested grid anchored at the EPSG:3035 origin, in
+//!    halves: a box of `2^a × 2^b` cells is cut in two across its longer side (across x when
+//!    square) when both halves have a weight of 0 or at least the minimum, else across its
+//!    other side on the same condition, else it stays whole. Boxes of one cell are atoms.
 //!    (INSEE's extra grouping step for unsplittable squares is not used: it can narrow a small
-//!    cell to a few values.)
+//!    cell to a few values; a failed cut only says that one of two halves is small.)
 //! 4. An atom is published at its *representative cell*: the cell of its footprint whose centre
 //!    is nearest to the mean of the footprint's cell centres (ties: lowest row, then column). That
 //!    depends only on which cells make the atom, never on how the weight is spread among them,
@@ -66,7 +68,7 @@ pub struct Atoms {
     pub atom_of: Vec<u32>,
     /// Small keys counted with a neighbour.
     pub merged: Vec<Merged>,
-    /// Atoms still small (a whole territory under the minimum, or a small published total).
+    /// Atoms still small (only when the whole territory is under the minimum).
     pub small: usize,
 }
 
@@ -82,13 +84,14 @@ type Key = (String, Vec<(String, String)>);
 /// A cell as `(easting / 200, northing / 200)`.
 type Cell = (i64, i64);
 
+/// Cells with their weights.
+type Weighted = Vec<(Cell, f64)>;
+
 /// One key's cells: per cell, its weight and raw units.
 type Cells = BTreeMap<(i64, i64), (f64, Vec<u32>)>;
 
-/// Builds the atoms of `units` for the secrecy minimum `min`. `public_totals` maps a commune
-/// code to its published total (the census figure it was spread from): a commune with a small
-/// published total is kept as one atom rather than merged, since its total is public already.
-pub fn build_atoms(units: &[DemandUnit], min: f64, public_totals: &BTreeMap<String, f64>) -> Atoms {
+/// Builds the atoms of `units` for the secrecy minimum `min`.
+pub fn build_atoms(units: &[DemandUnit], min: f64) -> Atoms {
     let mut keys: BTreeMap<Key, Cells> = BTreeMap::new();
     for (i, u) in units.iter().enumerate() {
         let c = unit_cell_3035(u);
@@ -108,11 +111,11 @@ pub fn build_atoms(units: &[DemandUnit], min: f64, public_totals: &BTreeMap<Stri
         e.1.push(i as u32);
     }
     let mut keys: Vec<(Key, Cells)> = keys.into_iter().collect();
-    let merged = merge_small_keys(&mut keys, min, public_totals);
+    let merged = merge_small_keys(&mut keys, min);
     let mut atoms: Vec<(Key, Vec<(i64, i64)>)> = Vec::new();
     for (key, cells) in &keys {
         let list: Vec<((i64, i64), f64)> = cells.iter().map(|(&c, &(w, _))| (c, w)).collect();
-        let mut pieces: Vec<(Cell, Vec<Cell>)> = split(&list, 20, min)
+        let mut pieces: Vec<(Cell, Vec<Cell>)> = split(&list, 24, 24, min)
             .into_iter()
             .map(|p| (representative(&p), p))
             .collect();
@@ -196,21 +199,16 @@ fn centroid(cells: &Cells) -> (f64, f64) {
     (x / n, y / n)
 }
 
-/// Merges every small key (not a published total) into its nearest key, the same grouping
-/// values first; returns what was merged into what. Keys are left sorted; merged keys removed.
-fn merge_small_keys(
-    keys: &mut Vec<(Key, Cells)>,
-    min: f64,
-    public_totals: &BTreeMap<String, f64>,
-) -> Vec<Merged> {
+/// Merges every small key into its nearest key, the same grouping values first; returns what
+/// was merged into what. Keys are left sorted; merged keys removed.
+fn merge_small_keys(keys: &mut Vec<(Key, Cells)>, min: f64) -> Vec<Merged> {
     let mut merged = Vec::new();
     loop {
-        let is_public = |k: &Key| public_totals.contains_key(&k.0);
         // The smallest small key first (then by key): deterministic.
         let pick = keys
             .iter()
             .enumerate()
-            .filter(|(_, (k, c))| small(total(c), min) && !is_public(k))
+            .filter(|(_, (_, c))| small(total(c), min))
             .min_by(|a, b| {
                 total(&a.1.1)
                     .total_cmp(&total(&b.1.1))
@@ -256,33 +254,46 @@ fn merge_small_keys(
     merged
 }
 
-/// Splits a piece (cells with weights, sorted) lying in one square of side `200 × 2^level`
-/// metres into atoms: into its four children when each has a weight of 0 or at least `min`,
-/// recursively; else the piece is one atom.
-fn split(piece: &[((i64, i64), f64)], level: u32, min: f64) -> Vec<Vec<(i64, i64)>> {
-    if piece.len() == 1 || level == 0 {
-        return vec![piece.iter().map(|&(c, _)| c).collect()];
-    }
-    let child_level = level - 1;
-    let mut children: BTreeMap<Cell, Vec<(Cell, f64)>> = BTreeMap::new();
-    for &(c, w) in piece {
-        children
-            .entry((c.0 >> child_level, c.1 >> child_level))
-            .or_default()
-            .push((c, w));
-    }
-    let ok = children
-        .values()
-        .all(|ch| !small(ch.iter().map(|&(_, w)| w).sum(), min));
-    if !ok {
-        let mut all: Vec<(i64, i64)> = piece.iter().map(|&(c, _)| c).collect();
+/// Splits a piece (cells with weights) lying in one box of the nested grid, `2^lx` cells wide
+/// and `2^ly` high, into atoms: in two halves across its longer side (across x when square)
+/// when each half has a weight of 0 or at least `min`, else across its other side on the same
+/// condition, recursively; else the piece is one atom. An empty half is no decision: the piece
+/// goes on in the other one.
+fn split(piece: &[(Cell, f64)], lx: u32, ly: u32, min: f64) -> Vec<Vec<Cell>> {
+    if piece.len() == 1 || (lx == 0 && ly == 0) {
+        let mut all: Vec<Cell> = piece.iter().map(|&(c, _)| c).collect();
         all.sort_unstable();
         return vec![all];
     }
-    children
-        .values()
-        .flat_map(|ch| split(ch, child_level, min))
-        .collect()
+    let axes: &[bool] = if lx >= ly {
+        &[true, false]
+    } else {
+        &[false, true]
+    };
+    for &across_x in axes {
+        let bits = if across_x { lx } else { ly };
+        if bits == 0 {
+            continue;
+        }
+        let high = |c: Cell| {
+            let v = if across_x { c.0 } else { c.1 };
+            (v >> (bits - 1)) & 1 == 1
+        };
+        let (hi, lo): (Weighted, Weighted) = piece.iter().partition(|&&(c, _)| high(c));
+        let (nx, ny) = if across_x { (lx - 1, ly) } else { (lx, ly - 1) };
+        if hi.is_empty() || lo.is_empty() {
+            return split(piece, nx, ny, min);
+        }
+        let weight = |h: &[(Cell, f64)]| h.iter().map(|&(_, w)| w).sum::<f64>();
+        if !small(weight(&lo), min) && !small(weight(&hi), min) {
+            let mut out = split(&lo, nx, ny, min);
+            out.extend(split(&hi, nx, ny, min));
+            return out;
+        }
+    }
+    let mut all: Vec<Cell> = piece.iter().map(|&(c, _)| c).collect();
+    all.sort_unstable();
+    vec![all]
 }
 
 /// The representative cell of a footprint: the one whose centre is nearest to the mean of the
@@ -359,7 +370,7 @@ mod tests {
         for (c, r) in [(6, 6), (7, 6), (6, 7), (7, 7)] {
             units.push(unit(&format!("s{c}{r}"), "48001", c, r, 3.0));
         }
-        let atoms = build_atoms(&units, 11.0, &BTreeMap::new());
+        let atoms = build_atoms(&units, 11.0);
         check(&units, &atoms, 11.0);
         let mut sizes: Vec<usize> = atoms.footprints.iter().map(Vec::len).collect();
         sizes.sort_unstable();
@@ -374,7 +385,7 @@ mod tests {
             unit("b", "48002", 1, 0, 4.0),
             unit("c", "48003", 30, 30, 40.0),
         ];
-        let atoms = build_atoms(&units, 11.0, &BTreeMap::new());
+        let atoms = build_atoms(&units, 11.0);
         check(&units, &atoms, 11.0);
         assert_eq!(
             atoms.merged,
@@ -385,11 +396,7 @@ mod tests {
         );
         assert_eq!(atoms.atom_of[0], atoms.atom_of[1]);
         assert_eq!(atoms.units.len(), 2);
-        // A small published total stays whole instead.
-        let public = BTreeMap::from([("48002".to_string(), 4.0)]);
-        let atoms = build_atoms(&units, 11.0, &public);
-        assert!(atoms.merged.is_empty());
-        assert_eq!(atoms.small, 1);
+        assert_eq!(atoms.small, 0);
     }
 
     #[test]
@@ -416,7 +423,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let atoms = build_atoms(&units, 11.0, &BTreeMap::new());
+            let atoms = build_atoms(&units, 11.0);
             let total: f64 = units.iter().map(|u| u.weight).sum();
             if small(total, 11.0) {
                 assert!(atoms.small <= 1);
@@ -424,7 +431,7 @@ mod tests {
             }
             check(&units, &atoms, 11.0);
             // The same input gives the same atoms.
-            assert_eq!(atoms, build_atoms(&units, 11.0, &BTreeMap::new()));
+            assert_eq!(atoms, build_atoms(&units, 11.0));
         }
     }
 
@@ -434,10 +441,7 @@ mod tests {
         assert_eq!(representative(&cells), (2, 0));
         let a = vec![unit("x", "1", 0, 0, 1.0), unit("y", "1", 3, 0, 20.0)];
         let b = vec![unit("x", "1", 0, 0, 20.0), unit("y", "1", 3, 0, 1.0)];
-        let (aa, ab) = (
-            build_atoms(&a, 11.0, &BTreeMap::new()),
-            build_atoms(&b, 11.0, &BTreeMap::new()),
-        );
+        let (aa, ab) = (build_atoms(&a, 11.0), build_atoms(&b, 11.0));
         assert_eq!(aa.units, ab.units);
     }
 }

@@ -49,7 +49,10 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
         );
     }
     for w in &study.warnings {
-        eprintln!("warning: {}", w.message);
+        match &w.detail {
+            Some(d) => eprintln!("warning: {} ({d})", w.message),
+            None => eprintln!("warning: {}", w.message),
+        }
     }
     eprintln!(
         "wrote {} files to {}; stages: {}",

@@ -47,16 +47,25 @@ pub use study::{AtomStats, CommuneInfo, Study, load_study, road_pieces};
 pub struct Warning {
     /// `sites` or `population`.
     pub about: String,
-    pub count: usize,
+    /// How many sites, communes or units it concerns; `None` for raw population units when
+    /// they are fewer than the secrecy minimum (the message then says "fewer than N").
+    pub count: Option<usize>,
+    /// One line, published with the study's documents: never a raw unit's id, weight or
+    /// position.
     pub message: String,
+    /// Examples for the person running the study (the CLI prints them on stderr); never
+    /// published.
+    #[serde(skip)]
+    pub detail: Option<String>,
 }
 
 impl Warning {
     pub fn new(about: &str, count: usize, message: String) -> Warning {
         Warning {
             about: about.to_string(),
-            count,
+            count: Some(count),
             message,
+            detail: None,
         }
     }
 }

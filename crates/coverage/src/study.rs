@@ -252,7 +252,7 @@ impl Study {
             warnings.extend(
                 p.warnings
                     .iter()
-                    .map(|w| Warning::new("population", w.count, w.to_string())),
+                    .map(|w| population_warning(w, secrecy_min_count)),
             );
             for c in p.communes {
                 communes.insert(
@@ -477,6 +477,31 @@ fn read_population(
         });
     }
     Ok(pop)
+}
+
+/// A population source's warning as published. Warnings about raw units (points, cells) give
+/// no unit id, and their count only when it is at least the secrecy minimum: a count of
+/// households is a count. Warnings about communes (public) keep their examples.
+fn population_warning(w: &zb_places::Warning, min: f64) -> Warning {
+    use zb_places::WarningKind;
+    let about_units = matches!(w.kind, WarningKind::ZeroWeight | WarningKind::NoCommune);
+    if !about_units {
+        return Warning::new("population", w.count, w.to_string());
+    }
+    let detail = (!w.examples.is_empty()).then(|| format!("e.g. {}", w.examples.join(", ")));
+    let shown = w.count as f64 >= min;
+    let message = if shown {
+        w.message.clone()
+    } else {
+        let n = w.count.to_string();
+        w.message.replacen(&n, &format!("fewer than {min}"), 1)
+    };
+    Warning {
+        about: "population".into(),
+        count: shown.then_some(w.count),
+        message,
+        detail,
+    }
 }
 
 fn or_none(code: &str) -> &str {

@@ -604,3 +604,53 @@ fn points_are_exported_at_their_cell_centre() {
     weights.sort_by(f64::total_cmp);
     assert_eq!(weights, vec![20.0, 21.0]);
 }
+
+/// Warnings about raw units (here households of weight 0 and without a commune) name no
+/// household and give their number only from the secrecy minimum up.
+#[test]
+fn warnings_name_no_household_and_no_small_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::workspace().join("data/demo");
+    // 40 households by a demo road; 3 with no children, 12 with no commune code.
+    let mut csv = String::from("id,lon,lat,enfants,code_insee\n");
+    for i in 0..40 {
+        let w = if i < 3 { 0 } else { 2 };
+        let code = if (3..15).contains(&i) { "" } else { "48095" };
+        let lon = 3.4995 + 0.0004 * f64::from(i % 8);
+        let lat = 44.5178 + 0.0004 * f64::from(i / 8);
+        csv.push_str(&format!("menage-{i},{lon},{lat},{w},{code}\n"));
+    }
+    std::fs::write(dir.path().join("households.csv"), csv).unwrap();
+    let toml = format!(
+        "[network]\npbf = {:?}\n[[sites]]\nfile = {:?}\n[[population]]\nfile = \"households.csv\"\n\
+         format = \"points\"\nweight = \"enfants\"\ncounts = \"children\"\n",
+        demo.join("territory.osm.pbf"),
+        demo.join("synthetic_sites.csv")
+    );
+    std::fs::write(dir.path().join("study.toml"), toml).unwrap();
+    let study = zb_coverage::load_study(&dir.path().join("study.toml")).unwrap();
+    let summary = Exports::new(&study, &study.evaluate()).summary();
+    let warnings = summary["warnings"].as_array().unwrap();
+    let find = |s: &str| {
+        warnings
+            .iter()
+            .find(|w| w["message"].as_str().unwrap().contains(s))
+            .unwrap_or_else(|| panic!("no warning about {s}: {warnings:?}"))
+    };
+    let zero = find("weight of 0");
+    assert_eq!(zero["count"], Value::Null, "{zero}");
+    assert!(
+        zero["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fewer than 11 "),
+        "{zero}"
+    );
+    let no_commune = find("no commune");
+    assert_eq!(no_commune["count"], 12, "{no_commune}");
+    let text = summary.to_string();
+    assert!(!text.contains("menage-"), "a household id is published");
+    // The person running the study still gets the examples.
+    let detail = study.warnings.iter().find_map(|w| w.detail.clone());
+    assert!(detail.is_some_and(|d| d.contains("menage-")));
+}

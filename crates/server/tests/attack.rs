@@ -413,8 +413,18 @@ async fn addresses_and_households_inside_a_cell_leave_no_trace() {
     let served_b = everything(study_b, &places).await;
     assert_eq!(served_a.len(), served_b.len());
     let mut published = Vec::new();
+    let ws = workspace().canonicalize().unwrap();
+    let folders = [
+        a.path().display().to_string(),
+        ws.display().to_string(),
+        ws.join("data").display().to_string(),
+    ];
     for ((name, x), (_, y)) in served_a.iter().zip(&served_b) {
         assert!(x == y, "{name} differs");
+        let text = String::from_utf8_lossy(x);
+        for f in &folders {
+            assert!(!text.contains(f.as_str()), "{name} shows the folder {f}");
+        }
         if let Ok(v) = serde_json::from_slice::<Value>(x) {
             positions(&v, &mut published);
         }

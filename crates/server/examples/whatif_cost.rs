@@ -5,7 +5,12 @@
 //! units changing state, the zones after with their secrecy, the JSON). With `apply`, only the
 //! what-if engine (`Baseline::apply`).
 //!
-//! Run: `cargo run --release -p zb-server --example whatif_cost [-- apply]`.
+//! With `page`, each scenario is asked as the map page asks it: its kind only, against the
+//! study's sites at the scenario's thresholds (`?kind=K&before=thresholds`); with `page-off`,
+//! the same with the page's slider off the study's threshold (22 min: the scenario carries
+//! `<kind>_min = 22`).
+//!
+//! Run: `cargo run --release -p zb-server --example whatif_cost [-- apply | page | page-off]`.
 
 use std::time::Instant;
 use zb_coverage::scenario::Scenario;
@@ -43,7 +48,20 @@ fn main() {
             .unwrap()
         })
         .collect();
-    let apply_only = std::env::args().nth(1).as_deref() == Some("apply");
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let apply_only = mode == "apply";
+    let page = mode == "page" || mode == "page-off";
+    let scs: Vec<Scenario> = if mode == "page-off" {
+        scs.into_iter()
+            .map(|mut sc| {
+                let kind = sc.add[0].kind.clone();
+                sc.thresholds.insert(format!("{kind}_min"), 22.0);
+                sc
+            })
+            .collect()
+    } else {
+        scs
+    };
     let t0 = Instant::now();
     let mut bytes = 0;
     let mut lat: Vec<f64> = Vec::new();
@@ -52,6 +70,16 @@ fn main() {
         if apply_only {
             let w = state.baseline().apply(study, sc).unwrap();
             bytes += w.kinds.len();
+        } else if page {
+            let kind = sc.add[0].kind.as_str();
+            bytes += state
+                .whatif(
+                    sc,
+                    Some(kind),
+                    zb_coverage::whatif::Before::ScenarioThresholds,
+                )
+                .unwrap()
+                .len();
         } else {
             bytes += state
                 .whatif(sc, None, zb_coverage::whatif::Before::Study)
@@ -63,10 +91,11 @@ fn main() {
     lat.sort_by(f64::total_cmp);
     println!(
         "{}, {n} scenarios adding one site, one thread: {:.3} ms per answer on average, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms{}",
-        if apply_only {
-            "Baseline::apply"
-        } else {
-            "AppState::whatif"
+        match mode.as_str() {
+            "apply" => "Baseline::apply",
+            "page" => "AppState::whatif as the page asks (one kind, before = thresholds)",
+            "page-off" => "AppState::whatif as the page asks, slider at 22 min",
+            _ => "AppState::whatif",
         },
         t0.elapsed().as_secs_f64() * 1e3 / n as f64,
         lat[n / 2],

@@ -60,8 +60,12 @@ pub fn isochrones(study: &Study, site: usize, snap: Snap, minutes: &[u32]) -> Fe
     // Fastest time per cell (column, row of the 200 m grid).
     let mut cells: BTreeMap<(i64, i64), f64> = BTreeMap::new();
     for l in 0..graph.num_links() as u32 {
-        let (u, v) = graph.link_ends(l);
-        if l != snap.link && scratch.time_ms(u).is_none() && scratch.time_ms(v).is_none() {
+        // The search runs on link directions (`2l`, `2l + 1`) and their copies, not junctions.
+        let reached = [2 * l, 2 * l + 1]
+            .into_iter()
+            .flat_map(|n| std::iter::once(n).chain(graph.node_copies_of(n)))
+            .any(|n| scratch.time_ms(n).is_some());
+        if l != snap.link && !reached {
             continue;
         }
         let shape = graph.link_shape(l);

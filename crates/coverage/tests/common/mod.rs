@@ -1,10 +1,11 @@
-//! Helpers shared by the export tests: the Monaco example study (with provenance made
-//! independent of the checkout and the clock), a low-population variant, file readers.
+//! Helpers shared by the export tests: the demo study and the Monaco example study (with
+//! provenance made independent of the checkout and the clock), a low-population variant, file
+//! readers.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use zb_coverage::{Study, load_study};
@@ -27,32 +28,25 @@ pub fn shared(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// `path` relative to `base` (both made absolute), with `..` where needed.
-pub fn relative(path: &Path, base: &Path) -> PathBuf {
-    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let p: Vec<Component> = path.components().collect();
-    let b: Vec<Component> = base.components().collect();
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut out = PathBuf::new();
-    for _ in common..b.len() {
-        out.push("..");
-    }
-    for c in &p[common..] {
-        out.push(c);
-    }
-    out
+/// Fixes what depends on the clock: `generated_at` (as with `SOURCE_DATE_EPOCH=0`). Inputs
+/// are named by file name only, so nothing depends on where the clone and the data sit.
+pub fn normalise_provenance(study: &mut Study) {
+    study.provenance.generated_at = "1970-01-01T00:00:00Z".into();
 }
 
-/// Fixes what depends on the clock and the checkout: `generated_at` (as with
-/// `SOURCE_DATE_EPOCH=0`) and input paths (relative to the workspace).
-pub fn normalise_provenance(study: &mut Study) {
-    let ws = workspace();
-    study.provenance.generated_at = "1970-01-01T00:00:00Z".into();
-    for input in &mut study.provenance.inputs {
-        input.path = relative(Path::new(&input.path), &ws)
-            .to_string_lossy()
-            .into_owned();
+/// The demo study (`data/demo/study.toml`: in the repository, no shared data needed), with
+/// provenance normalised, checked to name no folder.
+pub fn demo_study() -> Study {
+    let mut study = load_study(&workspace().join("data/demo/study.toml")).unwrap();
+    normalise_provenance(&mut study);
+    for input in &study.provenance.inputs {
+        assert!(
+            !input.path.contains(['/', '\\']),
+            "provenance names a folder: {}",
+            input.path
+        );
     }
+    study
 }
 
 /// The Monaco example study (`data/monaco/study.toml`), provenance normalised.

@@ -1,5 +1,6 @@
-//! Helpers for the HTTP tests: the Monaco example study (real OSM extract and communes,
-//! synthetic sites) loaded once per test binary, and requests sent through `app()`.
+//! Helpers for the HTTP tests: the studies loaded once per test binary (the synthetic Lozère
+//! demo of the repository, a four-commune part of it, and the Monaco example study when the
+//! shared data is there), and requests sent through `app()`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -9,13 +10,61 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use zb_coverage::Study;
 use zb_server::{AppState, Options};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The demo study `data/demo/study.toml`: the 152 real communes of Lozère (76,601 people) on a
+/// synthetic road network, with 5 synthetic mediation sites and 2 synthetic espaces de
+/// rencontre. In the repository, so the tests on it run on a fresh clone.
+pub fn demo() -> Arc<Study> {
+    static STUDY: OnceLock<Arc<Study>> = OnceLock::new();
+    STUDY
+        .get_or_init(|| {
+            let p = workspace().join("data/demo/study.toml");
+            Arc::new(zb_coverage::load_study(&p).unwrap())
+        })
+        .clone()
+}
+
+/// The communes of the four-commune study: Badaroux, Balsièges, Brenoux and Mende.
+pub const MENDE_AREA: [&str; 4] = ["48013", "48016", "48030", "48095"];
+
+/// The demo's roads and sites with only four of its communes ([`MENDE_AREA`]): fewer mairies
+/// (recommendation candidates) than a request may ask for.
+pub fn mende_area() -> Arc<Study> {
+    static STUDY: OnceLock<Arc<Study>> = OnceLock::new();
+    STUDY
+        .get_or_init(|| {
+            let demo = workspace().join("data/demo");
+            let text = std::fs::read_to_string(demo.join("communes.geojson")).unwrap();
+            let mut fc: Value = serde_json::from_str(&text).unwrap();
+            fc["features"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|f| MENDE_AREA.contains(&f["properties"]["code_insee"].as_str().unwrap()));
+            assert_eq!(fc["features"].as_array().unwrap().len(), MENDE_AREA.len());
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("communes.geojson"), fc.to_string()).unwrap();
+            let toml = format!(
+                "[study]\nname = \"Mende et voisines (démo synthétique)\"\nsynthetic = true\n\
+                 [network]\npbf = {:?}\n[[sites]]\nfile = {:?}\n\
+                 [[population]]\nfile = \"communes.geojson\"\nformat = \"communes\"\n\
+                 weight = \"population_municipale\"\ncounts = \"people\"\n\
+                 [thresholds]\ndefault_min = 30\nmediation_min = 30\nespace_rencontre_min = 45\n",
+                demo.join("territory.osm.pbf"),
+                demo.join("synthetic_sites.csv"),
+            );
+            let p = dir.path().join("study.toml");
+            std::fs::write(&p, toml).unwrap();
+            Arc::new(zb_coverage::load_study(&p).unwrap())
+        })
+        .clone()
 }
 
 /// The Monaco study, or `None` (and a printed reason) when the shared data is absent.
@@ -39,13 +88,13 @@ pub fn monaco() -> Option<Arc<Study>> {
         .clone()
 }
 
-/// The app on the Monaco study with `options`.
-pub fn app_with(options: Options) -> Option<Router> {
-    Some(zb_server::app(AppState::new(monaco()?, options)))
+/// The app on the demo study with `options`.
+pub fn app_with(options: Options) -> Router {
+    zb_server::app(AppState::new(demo(), options))
 }
 
-/// The app on the Monaco study with a fresh scenario store in `dir`.
-pub fn app_with_store(dir: &tempfile::TempDir, token: Option<&str>) -> Option<Router> {
+/// The app on the demo study with a fresh scenario store in `dir`.
+pub fn app_with_store(dir: &tempfile::TempDir, token: Option<&str>) -> Router {
     let store = zb_coverage::ScenarioStore::open(&dir.path().join("scenarios.sqlite")).unwrap();
     app_with(Options {
         store: Some(store),
@@ -54,8 +103,8 @@ pub fn app_with_store(dir: &tempfile::TempDir, token: Option<&str>) -> Option<Ro
     })
 }
 
-/// The app with default options (no store, no token).
-pub fn app() -> Option<Router> {
+/// The app on the demo study with default options (no store, no token).
+pub fn app() -> Router {
     app_with(Options::default())
 }
 
@@ -132,10 +181,20 @@ pub async fn post(app: &Router, uri: &str, body: &Value) -> Res {
     send(app, json_request("POST", uri, body, None)).await
 }
 
-/// The example scenario `antenne_beausoleil.toml` as JSON.
+/// A what-if on the demo, as the engine writes it back: a synthetic espace de rencontre antenna
+/// at the mairie of Florac Trois Rivières, in the south of the département, whose two espaces de
+/// rencontre are at Mende and Saint-Chély-d'Apcher (centre and north).
 pub fn antenne() -> Value {
-    let text =
-        std::fs::read_to_string(workspace().join("data/monaco/scenarios/antenne_beausoleil.toml"))
-            .unwrap();
-    serde_json::to_value(zb_coverage::scenario::Scenario::from_toml_str(&text).unwrap()).unwrap()
+    let scenario: zb_coverage::scenario::Scenario = serde_json::from_value(json!({
+        "name": "Antenne d'espace de rencontre à Florac (synthétique)",
+        "add": [{
+            "id": "synthetic-er-florac",
+            "kind": "espace_rencontre",
+            "lon": 3.5940,
+            "lat": 44.3239,
+            "waiting_days": 30.0
+        }]
+    }))
+    .unwrap();
+    serde_json::to_value(scenario).unwrap()
 }

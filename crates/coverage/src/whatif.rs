@@ -9,7 +9,7 @@
 //! is identical to a full recomputation (tested on random scenarios).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use zb_places::Site;
@@ -45,6 +45,25 @@ pub struct Baseline {
     pub kinds: BTreeMap<String, KindBase>,
     /// Demand units by the search nodes their time reads.
     units: UnitsByNode,
+    /// The study's sites at other thresholds, as scenarios asked for them (the map's slider):
+    /// the most recent [`AT_THRESHOLDS_KEPT`], so that the next scenario at the same slider
+    /// position is answered incrementally too.
+    at_thresholds: Arc<Mutex<Vec<Arc<AtThresholds>>>>,
+}
+
+/// How many other thresholds a [`Baseline`] keeps.
+pub const AT_THRESHOLDS_KEPT: usize = 8;
+
+/// A kind's baseline coverage at other thresholds (the sites and times of the study).
+#[derive(Debug)]
+struct AtThresholds {
+    kind: String,
+    threshold_min: u64,
+    waiting_days: Option<u64>,
+    coverage: Arc<KindCoverage>,
+    reach_orders: ReachOrders,
+    zone_layout: ZoneLayout,
+    protection: Arc<Protection>,
 }
 
 /// Units indexed (CSR) by the search nodes their time reads ([`zb_routing::point_nodes`]): the
@@ -113,6 +132,7 @@ impl Baseline {
         Baseline {
             kinds,
             units: UnitsByNode::new(study, |_| true),
+            at_thresholds: Arc::default(),
         }
     }
 }
@@ -502,6 +522,8 @@ impl Baseline {
                 Before::Study => &study.thresholds,
                 Before::ScenarioThresholds => &thresholds,
             };
+            // The coverage before, with what the incremental summary needs of it.
+            let mut view: Option<Arc<AtThresholds>> = None;
             let (before, prot) = match base {
                 Some(b)
                     if before_thresholds.minutes(&kind) == b.coverage.threshold_min
@@ -510,11 +532,18 @@ impl Baseline {
                 {
                     (Arc::clone(&b.coverage), Some(Arc::clone(&b.protection)))
                 }
-                _ => {
-                    // The study's sites at other thresholds (or none of a new kind).
+                Some(b) => {
+                    // The study's sites at other thresholds: kept for the next scenario.
+                    let a = self.at_thresholds(study, &kind, b, before_thresholds);
+                    let out = (Arc::clone(&a.coverage), Some(Arc::clone(&a.protection)));
+                    view = Some(a);
+                    out
+                }
+                None => {
+                    // A new kind: no site before.
                     let no_times = study.no_site_trips();
-                    let times = base.map_or(&no_times, |b| &b.times);
-                    let c = summarise_times(study, &study.sites, &kind, times, before_thresholds);
+                    let c =
+                        summarise_times(study, &study.sites, &kind, &no_times, before_thresholds);
                     (Arc::new(c), None)
                 }
             };
@@ -532,8 +561,16 @@ impl Baseline {
             }
             // The baseline, when "before" is its coverage at the scenario's thresholds: the
             // incremental summary starts there.
-            let incremental = base.filter(|b| same_thresholds && Arc::ptr_eq(&b.coverage, &before));
-            let (mut after, junctions_updated) = if let Some(b) = incremental {
+            let incremental = base.filter(|_| same_thresholds).and_then(|b| {
+                if Arc::ptr_eq(&b.coverage, &before) {
+                    Some((&b.reach_orders, &b.zone_layout))
+                } else {
+                    view.as_deref().map(|a| (&a.reach_orders, &a.zone_layout))
+                }
+            });
+            let (mut after, junctions_updated) = if let Some((reach_orders, zone_layout)) =
+                incremental
+            {
                 // Only the re-timed units can change: the rows and zones without one are kept.
                 let st = self.apply_kind(study, &kind, &removals, &additions);
                 let (th, wait) = (before.threshold_min, before.waiting_threshold_days);
@@ -554,8 +591,8 @@ impl Baseline {
                     kind_sites,
                     units,
                     &dirty,
-                    &b.reach_orders,
-                    &b.zone_layout,
+                    reach_orders,
+                    zone_layout,
                 );
                 (after, st.junctions_updated)
             } else {
@@ -588,6 +625,50 @@ impl Baseline {
             thresholds,
             kinds: out,
         })
+    }
+}
+
+impl Baseline {
+    /// The study's sites at `thresholds` for `kind`, from the kept ones or computed and kept.
+    fn at_thresholds(
+        &self,
+        study: &Study,
+        kind: &str,
+        base: &KindBase,
+        thresholds: &Thresholds,
+    ) -> Arc<AtThresholds> {
+        let key = (
+            thresholds.minutes(kind).to_bits(),
+            thresholds.waiting_days(kind).map(f64::to_bits),
+        );
+        let found =
+            |a: &Arc<AtThresholds>| a.kind == kind && (a.threshold_min, a.waiting_days) == key;
+        {
+            let mut kept = self.at_thresholds.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = kept.iter().position(found) {
+                let a = kept.remove(i);
+                kept.push(Arc::clone(&a));
+                return a;
+            }
+        }
+        let coverage = summarise_times(study, &study.sites, kind, &base.times, thresholds);
+        let a = Arc::new(AtThresholds {
+            kind: kind.to_string(),
+            threshold_min: key.0,
+            waiting_days: key.1,
+            reach_orders: study.reach_orders(&coverage.units),
+            zone_layout: study.zone_layout(&coverage.zones),
+            protection: Arc::new(Protection::of_kinds(study, &[&coverage])),
+            coverage: Arc::new(coverage),
+        });
+        let mut kept = self.at_thresholds.lock().unwrap_or_else(|e| e.into_inner());
+        if !kept.iter().any(found) {
+            kept.push(Arc::clone(&a));
+            if kept.len() > AT_THRESHOLDS_KEPT {
+                kept.remove(0);
+            }
+        }
+        a
     }
 }
 

@@ -219,6 +219,20 @@ fn check_random_scenarios(pbf: &Path, seed: u64, rounds: usize) {
             let kt = wt.kinds.iter().find(|x| x.kind == k.kind).unwrap();
             assert_eq!(kt.after.units, k.after.units, "{what}");
             assert_eq!(kt.after.overall, k.after.overall, "{what}");
+            assert_eq!(kt.after.communes, k.after.communes, "{what}");
+            assert_eq!(kt.after.groups, k.after.groups, "{what}");
+            assert_eq!(kt.after.zones, k.after.zones, "{what}");
+            // Asked again, the baseline at those thresholds is the kept one: the same answer.
+            let again = base
+                .apply_with(&study, &sc, Before::ScenarioThresholds)
+                .unwrap();
+            for (a, b) in again.kinds.iter().zip(&wt.kinds) {
+                assert_eq!(a.before.units, b.before.units, "{what}: kept baseline");
+                assert_eq!(a.after.units, b.after.units, "{what}: kept baseline");
+                assert_eq!(a.after.communes, b.after.communes, "{what}: kept baseline");
+                assert_eq!(a.after.zones, b.after.zones, "{what}: kept baseline");
+                assert_eq!(a.overall, b.overall, "{what}: kept baseline");
+            }
             let wait = w.thresholds.waiting_days(&k.kind);
             let at = study.evaluate_kind(&k.kind, th, wait);
             assert_eq!(kt.before.threshold_min, th, "{what}");

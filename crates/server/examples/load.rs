@@ -7,7 +7,7 @@
 //! any error (and, with `--strict`, on a missed target).
 //!
 //! Run: `cargo run --release -p zb-server --example load [-- --strict] [--clients N]
-//! [--think-ms MS] [--one-kind]` (default 32 clients sending back to back: the server saturated;
+//! [--think-ms MS] [--one-kind | --page | --page-off]` (default 32 clients sending back to back: the server saturated;
 //! with `--think-ms`, each what-if client pauses after each answer, like a person reading the
 //! map; with `--one-kind`, the what-if asks for the added site's kind only, as the page does).
 //! Targets: coverage summary ≥ 2,000 requests/s; what-if p99 ≤ 50 ms with 32 clients.
@@ -159,7 +159,11 @@ fn main() -> std::process::ExitCode {
         .and_then(|i| args.get(i + 1))
         .map_or(DEFAULT_CLIENTS, |n| n.parse().expect("--clients N"));
     // As the page asks: the what-if of the kind on the map only.
-    let one_kind = args.iter().any(|a| a == "--one-kind");
+    // `--page`: as the map page asks (its kind, before = the study's sites at the same
+    // threshold); `--page-off`: the same with the slider at 22 min, off the study's threshold.
+    let page_off = args.iter().any(|a| a == "--page-off");
+    let page = page_off || args.iter().any(|a| a == "--page");
+    let one_kind = page || args.iter().any(|a| a == "--one-kind");
     let think = Duration::from_millis(
         args.iter()
             .position(|a| a == "--think-ms")
@@ -184,7 +188,11 @@ fn main() -> std::process::ExitCode {
         "Andorra graph + synthetic study (10 sites, 5,000 units) and server state in {:.2} s; {clients} clients, {} ms pause after each answer, what-if of {}, {} cores",
         t.elapsed().as_secs_f64(),
         think.as_millis(),
-        if one_kind {
+        if page_off {
+            "the page, slider at 22 min (?kind=&before=thresholds)"
+        } else if page {
+            "the page (?kind=&before=thresholds)"
+        } else if one_kind {
             "the added site's kind (?kind=)"
         } else {
             "every kind"
@@ -220,11 +228,16 @@ fn main() -> std::process::ExitCode {
             } else {
                 "espace_rencontre"
             };
-            let body = serde_json::json!({
+            let mut body = serde_json::json!({
                 "name": format!("load-{i}"),
                 "add": [{"id": "load-new-site", "kind": kind, "lon": lon, "lat": lat}],
             });
-            let path = if one_kind {
+            if page_off {
+                body["thresholds"] = serde_json::json!({ format!("{kind}_min"): 22.0 });
+            }
+            let path = if page {
+                format!("/api/whatif?kind={kind}&before=thresholds")
+            } else if one_kind {
                 format!("/api/whatif?kind={kind}")
             } else {
                 "/api/whatif".to_string()

@@ -30,6 +30,10 @@ fn main() {
             (u.lon, u.lat)
         })
         .collect();
+    eprintln!(
+        "{} synthetic demand points grouped into {} safe units",
+        study.atoms.raw_units, study.atoms.units
+    );
     let state = AppState::new(study, Options::default());
     let study = state.study();
     let n = 2000;

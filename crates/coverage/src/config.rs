@@ -137,24 +137,32 @@ impl Thresholds {
     pub fn from_table(table: &BTreeMap<String, f64>) -> Result<Thresholds, String> {
         let mut t = Thresholds::default();
         for (k, &v) in table {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(format!("[thresholds] {k} = {v}: must be a positive number"));
-            }
-            if k == "default_min" {
-                t.default_min = v;
-            } else if k == "default_waiting_days" {
-                t.default_waiting_days = Some(v);
-            } else if let Some(kind) = k.strip_suffix("_waiting_days") {
-                t.per_kind_waiting_days.insert(kind.to_string(), v);
-            } else if let Some(kind) = k.strip_suffix("_min") {
-                t.per_kind_min.insert(kind.to_string(), v);
-            } else {
-                return Err(format!(
-                    "[thresholds] {k}: unknown key (expected default_min, <kind>_min, default_waiting_days or <kind>_waiting_days)"
-                ));
-            }
+            t.set(k, v)?;
         }
         Ok(t)
+    }
+
+    /// Sets one key of a `[thresholds]` table (a study's or a scenario's): `default_min`,
+    /// `<kind>_min`, `default_waiting_days` or `<kind>_waiting_days`. The one parser of these
+    /// keys.
+    pub fn set(&mut self, k: &str, v: f64) -> Result<(), String> {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(format!("[thresholds] {k} = {v}: must be a positive number"));
+        }
+        if k == "default_min" {
+            self.default_min = v;
+        } else if k == "default_waiting_days" {
+            self.default_waiting_days = Some(v);
+        } else if let Some(kind) = k.strip_suffix("_waiting_days").filter(|s| !s.is_empty()) {
+            self.per_kind_waiting_days.insert(kind.to_string(), v);
+        } else if let Some(kind) = k.strip_suffix("_min").filter(|s| !s.is_empty()) {
+            self.per_kind_min.insert(kind.to_string(), v);
+        } else {
+            return Err(format!(
+                "[thresholds] {k}: unknown key (expected default_min, <kind>_min, default_waiting_days or <kind>_waiting_days)"
+            ));
+        }
+        Ok(())
     }
 
     /// Travel threshold for a kind, minutes.

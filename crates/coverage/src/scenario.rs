@@ -162,18 +162,11 @@ impl Scenario {
             return Err(format!("add: id `{}` is added twice", w[0]));
         }
         for (k, v) in &self.thresholds {
-            if !(k.ends_with("_min") || k.ends_with("_waiting_days")) {
-                return Err(format!(
-                    "[thresholds] {k}: unknown key (expected <kind>_min or <kind>_waiting_days)"
-                ));
-            }
+            crate::Thresholds::default().set(k, *v)?;
             if k.ends_with("_min") && !(v.is_finite() && (1.0..=240.0).contains(v)) {
                 return Err(format!(
                     "[thresholds] {k} = {v}: a travel threshold is between 1 and 240 minutes"
                 ));
-            }
-            if !(v.is_finite() && *v > 0.0) {
-                return Err(format!("[thresholds] {k} = {v}: must be a positive number"));
             }
         }
         Ok(())

@@ -480,17 +480,7 @@ impl Baseline {
         let ch = site_changes(study, sc)?;
         let mut thresholds = study.thresholds.clone();
         for (k, v) in &sc.thresholds {
-            if let Some(kind) = k.strip_suffix("_waiting_days") {
-                thresholds
-                    .per_kind_waiting_days
-                    .insert(kind.to_string(), *v);
-            } else if let Some(kind) = k.strip_suffix("_min") {
-                if kind == "default" {
-                    thresholds.default_min = *v;
-                } else {
-                    thresholds.set_minutes(kind, *v);
-                }
-            }
+            thresholds.set(k, *v).map_err(CoverageError::Invalid)?;
         }
         // Added and moved sites snapped (or the scenario was refused); others as loaded.
         let on_network = |sites: &[u32]| {

@@ -566,3 +566,39 @@ fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
     }
     assert!(!m.changed.is_empty());
 }
+
+/// A scenario's thresholds are read by the study's own parser: `default_waiting_days` and
+/// `default_min` apply to the kinds without their own value (the first was silently ignored).
+#[test]
+fn scenario_thresholds_use_the_study_parser() {
+    let study = common::demo_study();
+    let base = Baseline::new(&study);
+    let sc = Scenario {
+        name: "délais (synthétique)".into(),
+        description: None,
+        add: Vec::new(),
+        moves: Vec::new(),
+        close: Vec::new(),
+        thresholds: [
+            ("default_waiting_days".to_string(), 10.0),
+            ("default_min".to_string(), 25.0),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let w = base.apply(&study, &sc).unwrap();
+    // The demo gives espace_rencontre its own 45 min and 60 days; mediation its own 30 min.
+    assert_eq!(w.thresholds.waiting_days("mediation"), Some(10.0));
+    assert_eq!(w.thresholds.waiting_days("espace_rencontre"), Some(60.0));
+    assert_eq!(w.thresholds.minutes("mediation"), 30.0);
+    assert_eq!(w.thresholds.minutes("point_info"), 25.0);
+    let med = w.kinds.iter().find(|k| k.kind == "mediation").unwrap();
+    assert_eq!(med.after.waiting_threshold_days, Some(10.0));
+    let bad = Scenario {
+        thresholds: [("mediation_minutes".to_string(), 20.0)]
+            .into_iter()
+            .collect(),
+        ..sc
+    };
+    assert!(bad.check().unwrap_err().contains("unknown key"));
+}

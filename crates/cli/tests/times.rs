@@ -523,3 +523,47 @@ fn reasons_and_ferries_in_the_output() {
         40.0
     );
 }
+
+/// `times` reads its CSV files like the study inputs: a `;`-separated file with decimal commas
+/// and CRLF line ends gives the same answer as the `,` one, and its errors name the file's own
+/// line (the demo's synthetic roads: no shared data needed).
+#[test]
+fn semicolon_crlf_files_read_like_comma_files() {
+    let s = Scratch::new();
+    let pbf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/demo/territory.osm.pbf");
+    let sites = s.file(
+        "sites.csv",
+        "id,lon,lat\nsynthetic-mende,3.5025,44.5185\nsynthetic-florac,3.5937,44.3244\n",
+    );
+    let comma = s.file(
+        "demand.csv",
+        "id,lon,lat,weight\nh1,3.49,44.52,2\nh2,3.60,44.33,1\nh3,3.28,44.73,3\n",
+    );
+    let semi = s.file(
+        "demand-semi.csv",
+        "id;lon;lat;weight\r\nh1;3,49;44,52;2\r\nh2;3,60;44,33;1\r\nh3;3,28;44,73;3\r\n",
+    );
+    times("--pbf", &pbf, &sites, &comma, &s.out, &[]).assert_ok();
+    let a = std::fs::read_to_string(&s.out).unwrap();
+    times("--pbf", &pbf, &sites, &semi, &s.out, &[]).assert_ok();
+    let b = std::fs::read_to_string(&s.out).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 4, "{a}");
+    let bad = s.file(
+        "demand-bad.csv",
+        "id;lon;lat\r\nh1;3,49;44,52\r\nh2;3,60;nord\r\n",
+    );
+    std::fs::remove_file(&s.out).unwrap();
+    let run = times("--pbf", &pbf, &sites, &bad, &s.out, &[]);
+    assert_bad_input(
+        &run,
+        &s,
+        &bad,
+        Expect {
+            line: Some(3),
+            field: Some("lat"),
+            contains: None,
+        },
+    );
+}

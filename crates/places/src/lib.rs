@@ -49,6 +49,7 @@ mod error;
 mod features;
 pub mod grid;
 pub mod index;
+pub mod point_rows;
 pub mod points;
 pub mod population;
 pub mod sites;
@@ -60,6 +61,7 @@ pub use crs::{GridCell, Transformer, cell_polygon_wgs84, grid3035_cell_of};
 pub use error::{At, Error, Result};
 pub use grid::{GridOptions, read_insee_grid};
 pub use index::{EARTH_RADIUS_M, SiteIndex, haversine_m};
+pub use point_rows::{PointRow, read_point_rows};
 pub use points::{PointsOptions, read_points};
 pub use population::{DemandUnit, Population, Warning, WarningKind, counts_for_column};
 pub use sites::{

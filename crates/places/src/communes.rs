@@ -17,23 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::crs::{GridCell, grid3035_cell_of};
 use crate::error::{At, Error, Result};
 use crate::features::{property_number, property_text, read_features};
+pub use crate::population::Commune;
 use crate::population::{DemandUnit, MAX_EXAMPLES, Population, Warning, WarningKind};
-
-/// A commune: INSEE code, name, weight (population or any count), mairie and boundary.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Commune {
-    /// INSEE code, 5 characters (`06012`, `2A004`).
-    pub code: String,
-    pub name: String,
-    /// The value of the weight field chosen when reading.
-    pub weight: f64,
-    /// (lon, lat) of the town hall, the fallback position of its population.
-    pub mairie: (f64, f64),
-    /// WGS84 boundary.
-    pub geometry: MultiPolygon<f64>,
-    /// Every property as text (code and weight included).
-    pub props: BTreeMap<String, String>,
-}
 
 /// Property names tried, in order, for the INSEE code (ours, IGN Admin Express, OSM).
 const CODE_FIELDS: [&str; 5] = ["code_insee", "INSEE_COM", "insee", "code", "ref:INSEE"];

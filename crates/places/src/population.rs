@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::communes::Commune;
+use geo::MultiPolygon;
+
 use crate::crs::GridCell;
 
 /// A point of demand: a share of a commune's population on its roads, an INSEE grid cell or a
@@ -80,6 +81,22 @@ impl Warning {
                 .collect(),
         })
     }
+}
+
+/// A commune (read by `communes::read_communes`): INSEE code, name, weight (population or any count), mairie and boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    /// INSEE code, 5 characters (`06012`, `2A004`).
+    pub code: String,
+    pub name: String,
+    /// The value of the weight field chosen when reading.
+    pub weight: f64,
+    /// (lon, lat) of the town hall, the fallback position of its population.
+    pub mairie: (f64, f64),
+    /// WGS84 boundary.
+    pub geometry: MultiPolygon<f64>,
+    /// Every property as text (code and weight included).
+    pub props: BTreeMap<String, String>,
 }
 
 /// Demand units with the meaning of their weights.

@@ -4,7 +4,7 @@
 //   node tests/browser/map.test.mjs http://127.0.0.1:PORT/ ARTIFACT_DIR
 //
 // Run by `cargo test` through crates/server/tests/browser.rs, which starts the server on the
-// synthetic Lozère demo study. Checks: the page loads with no failed request and no request leaving
+// Monaco example study. Checks: the page loads with no failed request and no request leaving
 // 127.0.0.1, the map and numbers are shown within 2 s of navigation, sites, zones, roads,
 // communes, the legend, the scale and the commune table are drawn, moving the threshold changes
 // the numbers, a click on the map adds a candidate site and the diff appears within 300 ms,
@@ -116,7 +116,7 @@ test('map page in headless Chromium', async (t) => {
       assert.match(n.scale, /\d+ (m|km)/);
       assert.match(n.summary, /Dans le seuil/);
       // The two reasons of unreachable, in French, with the study's snapping limit; ferries.
-      assert.equal(territory.max_snap_m, 1000, "the demo study's snapping limit");
+      assert.equal(territory.max_snap_m, 1000, "the Monaco study's snapping limit");
       assert.match(n.summary, /hors réseau routier \(à plus de 1\s000 m d'une route\)/);
       assert.match(n.summary, /sans liaison routière vers un service \(île sans bac, réseau isolé\)/);
       assert.match(n.summary, /dont par bac/);
@@ -275,7 +275,7 @@ test('map page in headless Chromium', async (t) => {
     });
 
     await t.test('secret counts are shown as secret, never as 0', async () => {
-      // The demo has no small count (safe units): make the API answer one, as an older server would.
+      // The study has no small count (safe units): make the API answer one, as an older server would.
       const p2 = await context.newPage();
       await p2.route('**/api/coverage?*', async (route) => {
         const res = await route.fetch();

@@ -30,6 +30,7 @@ pub mod store;
 mod study;
 pub mod whatif;
 pub mod whatif_export;
+mod whatif_secrecy;
 
 pub use config::{StudyFile, Thresholds};
 pub use error::CoverageError;

@@ -1,0 +1,146 @@
+//! The secrecy decisions of a what-if diff ([`DiffProtection::new`]): built from a
+//! [`KindWhatIf`] and the protections of its coverages before and after. Apart from
+//! `secrecy.rs`, which knows nothing of the what-if engine.
+
+use std::collections::BTreeMap;
+
+use crate::Study;
+use crate::secrecy::{CellId, DiffCells, DiffProtection, Protection, PublishedAgg, Table};
+use crate::whatif::KindWhatIf;
+
+impl DiffProtection {
+    /// `before` and `after`: [`Protection::of_kinds`] of `w.before` and `w.after` alone.
+    pub fn new(
+        study: &Study,
+        w: &KindWhatIf,
+        before: &Protection,
+        after: &Protection,
+    ) -> DiffProtection {
+        let min = study.secrecy_min_count;
+        let ix = study.unit_index();
+        let mut t = Table::with_capacity(8 * (w.communes.len() + 1) + w.changed.len(), 0);
+        // A count another document publishes: public when shown there, hidden here too if not.
+        let as_published = |t: &mut Table, value: f64, shown: bool| {
+            if shown {
+                t.exempt_cell(value)
+            } else {
+                t.hidden_cell(value)
+            }
+        };
+        // The units that changed state into or out of the threshold, their weight as the
+        // coverage before publishes it: (unit, count, into within).
+        let mut unit_cells = Vec::with_capacity(w.changed.len());
+        for c in &w.changed {
+            let (b, a) = (
+                c.before.status == crate::Status::Within,
+                c.after.status == crate::Status::Within,
+            );
+            if b != a {
+                let weight = study.units[c.unit].weight;
+                let cell = as_published(&mut t, weight, before.unit_weight(c.unit).is_some());
+                unit_cells.push((c.unit, cell, a));
+            }
+        }
+        // The (newly within, newly beyond) units `keep` accepts.
+        let changed_units = |keep: &dyn Fn(usize) -> bool| -> (Vec<CellId>, Vec<CellId>) {
+            let (mut nw, mut nb) = (Vec::new(), Vec::new());
+            for &(u, cell, into_within) in &unit_cells {
+                if keep(u) {
+                    if into_within { &mut nw } else { &mut nb }.push(cell);
+                }
+            }
+            (nw, nb)
+        };
+        let row = |t: &mut Table,
+                   b: Option<PublishedAgg>,
+                   a: Option<PublishedAgg>,
+                   d: &crate::whatif::AggDiff,
+                   (nw, nb): (Vec<CellId>, Vec<CellId>)|
+         -> DiffCells {
+            let total = as_published(
+                t,
+                d.total_weight,
+                b.as_ref().is_some_and(|b| b.total.is_some()),
+            );
+            let within_before = as_published(
+                t,
+                d.within_before,
+                b.as_ref().is_some_and(|b| b.within.is_some()),
+            );
+            let within_after = if a.as_ref().is_some_and(|a| a.within.is_none()) {
+                t.hidden_cell(d.within_after)
+            } else {
+                t.cell(d.within_after)
+            };
+            let newly_within = t.cell(d.newly_within_weight);
+            let newly_beyond = t.cell(d.newly_beyond_weight);
+            t.relate(
+                &[within_after, newly_beyond],
+                &[within_before, newly_within],
+            );
+            t.relate(&[newly_within], &nw);
+            t.relate(&[newly_beyond], &nb);
+            DiffCells {
+                total,
+                within_before,
+                within_after,
+                newly_within,
+                newly_beyond,
+            }
+        };
+        let overall = row(
+            &mut t,
+            Some(before.overall(0, &w.before.overall)),
+            Some(after.overall(0, &w.after.overall)),
+            &w.overall,
+            changed_units(&|_| true),
+        );
+        let communes: Vec<DiffCells> = w
+            .communes
+            .iter()
+            .enumerate()
+            .map(|(r, d)| {
+                let b = w.before.communes.get(r).map(|a| before.commune(0, r, a));
+                let a = w.after.communes.get(r).map(|a| after.commune(0, r, a));
+                let in_row = |u: usize| ix.communes.row_of[u] as usize == r;
+                row(&mut t, b, a, d, changed_units(&in_row))
+            })
+            .collect();
+        diff_margins(&mut t, &overall, &communes);
+        let mut groups = BTreeMap::new();
+        for (col, rows) in &w.groups {
+            let part = ix.groups.get(col);
+            let cells: Vec<DiffCells> = rows
+                .iter()
+                .enumerate()
+                .map(|(r, d)| {
+                    let b = w.before.groups.get(col).and_then(|g| g.get(r));
+                    let a = w.after.groups.get(col).and_then(|g| g.get(r));
+                    let b = b.map(|agg| before.group(0, col, r, agg));
+                    let a = a.map(|agg| after.group(0, col, r, agg));
+                    let in_row = |u: usize| part.is_some_and(|p| p.row_of[u] as usize == r);
+                    row(&mut t, b, a, d, changed_units(&in_row))
+                })
+                .collect();
+            diff_margins(&mut t, &overall, &cells);
+            groups.insert(col.clone(), cells);
+        }
+        t.protect(min);
+        DiffProtection {
+            table: t,
+            overall,
+            communes,
+            groups,
+        }
+    }
+}
+
+/// The diff rows of a partition add up to the territory, count by count.
+fn diff_margins(t: &mut Table, overall: &DiffCells, rows: &[DiffCells]) {
+    let col = |f: fn(&DiffCells) -> CellId| -> Vec<CellId> { rows.iter().map(f).collect() };
+    t.relate(&[overall.total], &col(|a| a.total));
+    t.relate(&[overall.within_before], &col(|a| a.within_before));
+    t.relate(&[overall.within_after], &col(|a| a.within_after));
+    t.relate(&[overall.newly_within], &col(|a| a.newly_within));
+    t.relate(&[overall.newly_beyond], &col(|a| a.newly_beyond));
+}

@@ -25,7 +25,7 @@ fn coverage(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("zb-bench-exports-{}", std::process::id()));
     g.sample_size(10);
     g.bench_function("write_all_outputs", |b| {
-        b.iter(|| zb_coverage::export::write_outputs(&study, &coverage, &dir).unwrap())
+        b.iter(|| zb_publish::write_outputs(&study, &coverage, &dir).unwrap())
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);

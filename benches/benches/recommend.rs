@@ -3,8 +3,8 @@
 //! Run: `cargo bench -p zb-benches --bench recommend`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use zb_coverage::recommend::{Candidate, Objective, recommend};
 use zb_routing::{Graph, NoProgress, Profile, import_pbf};
+use zb_whatif::recommend::{Candidate, Objective, recommend};
 
 fn bench(c: &mut Criterion) {
     let Some(pbf) = zb_benches::shared_data("andorra-latest.osm.pbf") else {

@@ -4,9 +4,9 @@
 //! Run: `cargo bench -p zb-benches --bench whatif`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use zb_coverage::scenario::Scenario;
-use zb_coverage::whatif::Baseline;
 use zb_routing::{Graph, NoProgress, Profile, import_pbf, point_time};
+use zb_whatif::Baseline;
+use zb_whatif::Scenario;
 
 fn whatif(c: &mut Criterion) {
     let Some(pbf) = zb_benches::shared_data("andorra-latest.osm.pbf") else {

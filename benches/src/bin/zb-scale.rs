@@ -35,9 +35,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use zb_coverage::Study;
-use zb_coverage::whatif::Baseline;
 use zb_places::{DemandUnit, Population, Site};
 use zb_routing::{Graph, NoProgress, Profile, SnapIndex, cache, import_pbf};
+use zb_whatif::Baseline;
 
 type Error = Box<dyn std::error::Error>;
 

@@ -68,12 +68,12 @@ pub fn default_db() -> PathBuf {
 }
 
 /// Opens (creating it and its folder when missing) the scenario database at `path`.
-pub fn open_store(path: &std::path::Path) -> anyhow::Result<zb_coverage::ScenarioStore> {
+pub fn open_store(path: &std::path::Path) -> anyhow::Result<zb_store::ScenarioStore> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("{}: cannot create the folder: {e}", dir.display()))?;
     }
-    Ok(zb_coverage::ScenarioStore::open(path)?)
+    Ok(zb_store::ScenarioStore::open(path)?)
 }
 
 #[derive(Debug, Args)]
@@ -116,11 +116,11 @@ pub enum BeforeArg {
     Thresholds,
 }
 
-impl From<BeforeArg> for zb_coverage::whatif::Before {
+impl From<BeforeArg> for zb_whatif::Before {
     fn from(b: BeforeArg) -> Self {
         match b {
-            BeforeArg::Study => zb_coverage::whatif::Before::Study,
-            BeforeArg::Thresholds => zb_coverage::whatif::Before::ScenarioThresholds,
+            BeforeArg::Study => zb_whatif::Before::Study,
+            BeforeArg::Thresholds => zb_whatif::Before::ScenarioThresholds,
         }
     }
 }

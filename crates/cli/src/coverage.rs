@@ -1,7 +1,5 @@
 //! `zoneblanche coverage --study study.toml --out-dir DIR`.
 
-use zb_coverage::export;
-
 use crate::args::CoverageArgs;
 use crate::times::Stages;
 
@@ -11,7 +9,7 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     let study = crate::demo::load_study(&study_path, &mut stages)?;
     let coverage = stages.time("evaluate", || study.evaluate());
     let written = stages.time("write", || {
-        export::write_outputs(&study, &coverage, &a.out_dir)
+        zb_publish::write_outputs(&study, &coverage, &a.out_dir)
     })?;
     eprintln!(
         "{} demand units, {:.0} {} in all; {} sites; graph {} junctions, {} links",

@@ -69,7 +69,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let store = crate::args::open_store(&a.db)?;
     let options = Options {
         token: checked.token,
-        store: Some(store),
+        store: Some(Box::new(store)),
         study_label: Some(
             study
                 .name

@@ -3,17 +3,17 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use zb_coverage::recommend::{
+use zb_coverage::Study;
+use zb_publish::PublishedWhatIf;
+use zb_publish::whatif::{
+    diff_json, picks_geojson, summary_csv_header, summary_csv_row, write_whatif,
+};
+use zb_store::{SavedScenario, ScenarioStore};
+use zb_whatif::recommend::{
     Objective, candidates_from_csv, candidates_from_grid, candidates_from_mairies,
     recommend as pick,
 };
-use zb_coverage::scenario::Scenario;
-use zb_coverage::store::{SavedScenario, ScenarioStore};
-use zb_coverage::whatif::{Baseline, WhatIf};
-use zb_coverage::whatif_export::{
-    diff_json, picks_geojson, summary_csv_header, summary_csv_row, write_whatif,
-};
-use zb_coverage::{Study, export};
+use zb_whatif::{Baseline, Scenario, WhatIf};
 
 use crate::args::{RecommendArgs, ScenariosAction, ScenariosArgs, WhatifArgs};
 use crate::times::Stages;
@@ -37,7 +37,7 @@ fn report(w: &WhatIf) {
 
 fn save(db: &Path, study: &Study, w: &WhatIf, study_path: &Path) -> anyhow::Result<()> {
     let mut store = crate::args::open_store(db)?;
-    let summary = diff_json(study, w);
+    let summary = diff_json(&PublishedWhatIf::new(study, w));
     let provenance = serde_json::to_value(&study.provenance)?;
     let name = w.scenario.name.clone();
     store.save(&SavedScenario::new(
@@ -86,7 +86,9 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
         let w = stages.time("scenario", || {
             base.apply_with(&study, &scenarios[0], a.before.into())
         })?;
-        let written = stages.time("write", || write_whatif(&study, &w, out_dir))?;
+        let written = stages.time("write", || {
+            write_whatif(&PublishedWhatIf::new(&study, &w), out_dir)
+        })?;
         report(&w);
         if a.save {
             save(&a.db, &study, &w, &study_path)?;
@@ -124,7 +126,11 @@ pub fn whatif(a: WhatifArgs) -> anyhow::Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        csv.push_str(&summary_csv_row(&study, w, &name, &kinds));
+        csv.push_str(&summary_csv_row(
+            &PublishedWhatIf::new(&study, w),
+            &name,
+            &kinds,
+        ));
         if a.save {
             save(&a.db, &study, w, &study_path)?;
         }
@@ -161,7 +167,7 @@ pub fn recommend(a: RecommendArgs) -> anyhow::Result<()> {
         pick(&study, &a.kind, a.k, &candidates, objective, threshold)
     })?;
     let fc = picks_geojson(&study, &r);
-    zb_routing::write_atomic(&a.out, &export::to_bytes(&fc))?;
+    zb_routing::write_atomic(&a.out, &zb_writers::to_bytes(&fc))?;
     for p in &r.picks {
         eprintln!(
             "{}. {} ({:.5}, {:.5}): +{:.0} within {} min, cumulative {:.1}%{}",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use zb_places::{GridCell, grid3035_cell_of};
+use zb_places::GridCell;
 use zb_routing::{NearestField, NodeTimes, PointTime, SiteSeeds, Snap, Unsnapped, point_trip};
 
 use crate::dissolve::{CellIdx, dissolve};
@@ -293,113 +293,6 @@ impl Study {
         }
     }
 
-    /// The summary of `units` when they differ from `before.units` (same kind and thresholds)
-    /// only at `dirty` (sorted): the rows without a dirty unit are `before`'s, the others are
-    /// recomputed with their quantiles' order patched from `orders` ([`Study::reach_orders`]
-    /// of `before.units`), and the zones are [`Study::zones_patched`] (`layout_before` is
-    /// [`Study::zone_layout`] of `before.units`). Equal to [`Study::summarise`] of the same
-    /// units, but for `sites_on_network`, left 0.
-    pub(crate) fn resummarise(
-        &self,
-        before: &KindCoverage,
-        sites: Vec<u32>,
-        units: Vec<UnitResult>,
-        dirty: &[u32],
-        orders: &ReachOrders,
-        layout_before: &ZoneLayout,
-    ) -> KindCoverage {
-        let ix = self.unit_index();
-        let mut is_dirty = vec![false; units.len()];
-        for &u in dirty {
-            is_dirty[u as usize] = true;
-        }
-        // The dirty units of each row, in unit order.
-        let by_row = |row_of: &[u32], rows: usize| -> Vec<Vec<u32>> {
-            let mut t = vec![Vec::new(); rows];
-            for &u in dirty {
-                t[row_of[u as usize] as usize].push(u);
-            }
-            t
-        };
-        let d = by_row(&ix.communes.row_of, ix.communes.rows.len());
-        let communes = before
-            .communes
-            .iter()
-            .enumerate()
-            .map(|(r, a)| {
-                if d[r].is_empty() {
-                    return a.clone();
-                }
-                let row = &ix.communes.rows[r];
-                let mut agg = self.aggregate_patched(
-                    (&a.key, a.name.clone()),
-                    &row.members,
-                    &units,
-                    &orders.communes[r],
-                    &d[r],
-                    &is_dirty,
-                );
-                agg.total_published = a.total_published;
-                agg
-            })
-            .collect();
-        let groups = ix
-            .groups
-            .iter()
-            .zip(&before.groups)
-            .map(|((col, p), (_, rows))| {
-                let d = by_row(&p.row_of, p.rows.len());
-                let rows = rows
-                    .iter()
-                    .zip(&p.rows)
-                    .enumerate()
-                    .map(|(r, (a, row))| {
-                        if d[r].is_empty() {
-                            return a.clone();
-                        }
-                        self.aggregate_patched(
-                            (&row.key, None),
-                            &row.members,
-                            &units,
-                            &orders.groups[col][r],
-                            &d[r],
-                            &is_dirty,
-                        )
-                    })
-                    .collect();
-                (col.clone(), rows)
-            })
-            .collect();
-        let (overall, zones) = if dirty.is_empty() {
-            (before.overall.clone(), before.zones.clone())
-        } else {
-            let all: Vec<u32> = (0..units.len() as u32).collect();
-            (
-                self.aggregate_patched(
-                    ("all", None),
-                    &all,
-                    &units,
-                    &orders.overall,
-                    dirty,
-                    &is_dirty,
-                ),
-                self.zones_patched(&before.zones, layout_before, &units, dirty),
-            )
-        };
-        KindCoverage {
-            kind: before.kind.clone(),
-            threshold_min: before.threshold_min,
-            waiting_threshold_days: before.waiting_threshold_days,
-            sites,
-            sites_on_network: 0,
-            units,
-            overall,
-            communes,
-            groups,
-            zones,
-        }
-    }
-
     /// The reachable units of `members` (of `units`), by minutes then unit number: the order
     /// of the weighted quantiles.
     pub fn reach_order(units: &[UnitResult], members: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -413,73 +306,14 @@ impl Study {
         order
     }
 
-    /// [`Study::reach_order`] of the whole territory and of every row of the study's partitions.
-    pub fn reach_orders(&self, units: &[UnitResult]) -> ReachOrders {
-        let ix = self.unit_index();
-        let rows = |p: &crate::partition::Partition| -> Vec<Vec<u32>> {
-            p.rows
-                .iter()
-                .map(|r| Study::reach_order(units, r.members.iter().copied()))
-                .collect()
-        };
-        ReachOrders {
-            overall: Study::reach_order(units, 0..units.len() as u32),
-            communes: rows(&ix.communes),
-            groups: ix
-                .groups
-                .iter()
-                .map(|(c, p)| (c.clone(), rows(p)))
-                .collect(),
-        }
-    }
-
-    /// The aggregate of `members` given their [`Study::reach_order`] in units that differ from
-    /// `units` only at the `dirty` units (`is_dirty` of every unit; `dirty` the row's, sorted):
-    /// the order is patched, not sorted again.
-    fn aggregate_patched(
-        &self,
-        (key, name): (&str, Option<String>),
-        members: &[u32],
-        units: &[UnitResult],
-        order_before: &[u32],
-        dirty: &[u32],
-        is_dirty: &[bool],
-    ) -> Agg {
-        let key_of = |i: u32| (units[i as usize].minutes.unwrap_or(0.0), i);
-        let less = |a: (f64, u32), b: (f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt();
-        let moved = Study::reach_order(units, dirty.iter().copied());
-        let mut reach = Vec::with_capacity(order_before.len() + moved.len());
-        let mut moved = moved.into_iter().peekable();
-        for i in order_before
-            .iter()
-            .copied()
-            .filter(|&i| !is_dirty[i as usize])
-        {
-            while let Some(&j) = moved.peek()
-                && less(key_of(j), key_of(i))
-            {
-                reach.push(j);
-                moved.next();
-            }
-            reach.push(i);
-        }
-        reach.extend(moved);
-        let weights = &self.unit_index().weights;
-        let sorted = reach
-            .iter()
-            .map(|&i| (key_of(i).0, weights[i as usize]))
-            .collect();
-        self.aggregate_sorted(key, name, members, units, Some(sorted))
-    }
-
     /// The aggregate of every unit.
-    pub(crate) fn overall_agg(&self, units: &[UnitResult]) -> Agg {
+    pub fn overall_agg(&self, units: &[UnitResult]) -> Agg {
         let all: Vec<u32> = (0..units.len() as u32).collect();
         self.aggregate("all", None, &all, units)
     }
 
     /// The aggregate of commune row `r` of [`Study::unit_index`].
-    pub(crate) fn commune_agg(&self, r: usize, units: &[UnitResult]) -> Agg {
+    pub fn commune_agg(&self, r: usize, units: &[UnitResult]) -> Agg {
         let ix = self.unit_index();
         let row = &ix.communes.rows[r];
         let c = ix.commune_info[r].map(|i| &self.communes[i as usize]);
@@ -493,7 +327,7 @@ impl Study {
         a
     }
 
-    pub(crate) fn aggregate(
+    pub fn aggregate(
         &self,
         key: &str,
         name: Option<String>,
@@ -505,7 +339,7 @@ impl Study {
 
     /// [`Study::aggregate`], with the reachable `(minutes, weight)` of `idx` already sorted by
     /// minutes then unit when `sorted` is given.
-    fn aggregate_sorted(
+    pub fn aggregate_sorted(
         &self,
         key: &str,
         name: Option<String>,
@@ -574,11 +408,7 @@ impl Study {
 
     /// The EPSG:3035 200 m cell of a unit: its own when it is such a cell, else the one it lies in.
     pub fn unit_cell(&self, i: usize) -> GridCell {
-        let u = &self.units[i];
-        match u.cell {
-            Some(c) if c.epsg == 3035 && c.res_m == 200 => c,
-            _ => grid3035_cell_of(u.lon, u.lat),
-        }
+        zb_places::unit_cell_3035(&self.units[i])
     }
 
     /// Zones blanches: the cells of the units beyond the threshold or unreachable, dissolved. A
@@ -594,118 +424,14 @@ impl Study {
             .collect()
     }
 
-    /// The zones of `units` (of the same kind and thresholds as `before`) that differ from
-    /// the units of `before` only at `dirty`: the zones away from the dirty units are
-    /// `before`'s, the others are dissolved again. Equal to [`Study::zones`] of `units`.
-    pub(crate) fn zones_patched(
-        &self,
-        before: &[Zone],
-        layout: &ZoneLayout,
-        units: &[UnitResult],
-        dirty: &[u32],
-    ) -> Vec<Zone> {
-        const NONE: u32 = u32::MAX;
-        let ix = self.unit_index();
-        // 0: not looked at; 1: in a zone after; 2: not.
-        let mut state = vec![0u8; ix.cells.len()];
-        let mut in_after = |c: u32| {
-            if state[c as usize] == 0 {
-                state[c as usize] = if self.cell_in_zone(c, units) { 1 } else { 2 };
-            }
-            state[c as usize] == 1
-        };
-        let mut dropped = vec![false; before.len()];
-        let mut seeds: Vec<u32> = Vec::new();
-        for &u in dirty {
-            if ix.weights[u as usize] <= 0.0 {
-                continue;
-            }
-            for &c in &ix.unit_cells[u as usize] {
-                seeds.push(c);
-                let z = layout.zone_of_cell[c as usize];
-                if z != NONE && !std::mem::replace(&mut dropped[z as usize], true) {
-                    seeds.extend(&before[z as usize].cell_ids);
-                }
-            }
-        }
-        // The cells of the zones after that hold a dirty cell or a cell of a dropped zone: a
-        // flood over the cells in a zone after, by shared edges.
-        let mut flooded = vec![false; ix.cells.len()];
-        let mut region: Vec<u32> = Vec::new();
-        let mut stack: Vec<u32> = Vec::new();
-        for c in seeds {
-            if !flooded[c as usize] && in_after(c) {
-                flooded[c as usize] = true;
-                stack.push(c);
-            }
-            while let Some(c) = stack.pop() {
-                region.push(c);
-                let z = layout.zone_of_cell[c as usize];
-                if z != NONE {
-                    dropped[z as usize] = true;
-                }
-                let (col, row) = ix.cells[c as usize];
-                for key in [
-                    (col + 1, row),
-                    (col - 1, row),
-                    (col, row + 1),
-                    (col, row - 1),
-                ] {
-                    if let Ok(n) = ix.cells.binary_search(&key) {
-                        let n = n as u32;
-                        if !flooded[n as usize] && in_after(n) {
-                            flooded[n as usize] = true;
-                            stack.push(n);
-                        }
-                    }
-                }
-            }
-        }
-        region.sort_unstable();
-        let mut fresh = self.zones_of_cells(&region, units).into_iter().peekable();
-        let mut out = Vec::with_capacity(before.len() + 1);
-        for (z, zone) in before.iter().enumerate() {
-            if dropped[z] {
-                continue;
-            }
-            while let Some((_, first)) = fresh.peek()
-                && *first < layout.zone_first[z]
-            {
-                out.push(fresh.next().expect("peeked").0);
-            }
-            out.push(zone.clone());
-        }
-        out.extend(fresh.map(|(z, _)| z));
-        out
-    }
-
-    /// Which cells make which of `zones` (of this study).
-    pub fn zone_layout(&self, zones: &[Zone]) -> ZoneLayout {
-        const NONE: u32 = u32::MAX;
-        let ix = self.unit_index();
-        let mut zone_of_cell = vec![NONE; ix.cells.len()];
-        for (z, zone) in zones.iter().enumerate() {
-            for &c in &zone.cell_ids {
-                zone_of_cell[c as usize] = z as u32;
-            }
-        }
-        ZoneLayout {
-            zone_of_cell,
-            zone_first: zones
-                .iter()
-                .map(|z| lowest(z.cell_ids.iter().map(|&c| ix.cells[c as usize])))
-                .collect(),
-        }
-    }
-
     /// True when unit `i` counts in a zone blanche: weight beyond the threshold or unreachable.
-    pub(crate) fn in_zone(&self, units: &[UnitResult], i: u32) -> bool {
+    pub fn in_zone(&self, units: &[UnitResult], i: u32) -> bool {
         units[i as usize].status != Status::Within && self.unit_index().weights[i as usize] > 0.0
     }
 
     /// True when cell `c` of [`Study::unit_index`] holds weight beyond the threshold or
     /// unreachable.
-    pub(crate) fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
+    pub fn cell_in_zone(&self, c: u32, units: &[UnitResult]) -> bool {
         self.unit_index().cell_cover[c as usize]
             .iter()
             .any(|&i| self.in_zone(units, i))
@@ -714,11 +440,7 @@ impl Study {
     /// The zones of `cells` (sorted cell numbers of [`Study::unit_index`], each holding weight
     /// beyond the threshold or unreachable), dissolved: every zone made of whole 4-connected
     /// components of `cells`, sorted by its lowest cell (row, then column).
-    pub(crate) fn zones_of_cells(
-        &self,
-        cells: &[u32],
-        units: &[UnitResult],
-    ) -> Vec<(Zone, (i64, i64))> {
+    pub fn zones_of_cells(&self, cells: &[u32], units: &[UnitResult]) -> Vec<(Zone, (i64, i64))> {
         #[derive(Default)]
         struct CellAcc {
             weight: f64,
@@ -813,26 +535,8 @@ impl Study {
     }
 }
 
-/// The orders of [`Study::reach_order`] of a coverage: the territory's, and per row of the
-/// study's partitions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReachOrders {
-    pub overall: Vec<u32>,
-    pub communes: Vec<Vec<u32>>,
-    pub groups: BTreeMap<String, Vec<Vec<u32>>>,
-}
-
-/// Which 200 m cells make each zone blanche of a coverage (numbers of [`Study::unit_index`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ZoneLayout {
-    /// Per cell: its zone, or `u32::MAX`.
-    pub zone_of_cell: Vec<u32>,
-    /// Per zone: its lowest cell as `(row, col)`, the order of the zones.
-    pub zone_first: Vec<(i64, i64)>,
-}
-
 /// The lowest of `(col, row)` cells as `(row, col)`.
-fn lowest(cells: impl Iterator<Item = (i64, i64)>) -> (i64, i64) {
+pub fn lowest(cells: impl Iterator<Item = (i64, i64)>) -> (i64, i64) {
     cells
         .map(|(col, row)| (row, col))
         .min()

@@ -6,7 +6,10 @@
 //!   site, its [`Status`] against the thresholds (with the [`Reason`] when unreachable, and
 //!   whether the trip takes a ferry), aggregates ([`Agg`]) by commune and grouping,
 //!   and the zones blanches ([`Zone`]: 200 m EPSG:3035 cells, [`dissolve`]d);
-//! * [`export`]: GeoJSON (RFC 7946), CSV and summary JSON with provenance and statistical secrecy.
+//!
+//! Results here are raw (weights, positions, per-unit minutes): they reach a file or an HTTP
+//! body only through `zb-publish`; what-if and recommend live in `zb-whatif`, the scenario
+//! store in `zb-store`.
 //!
 //! ```no_run
 //! let study = zb_coverage::load_study("data/monaco/study.toml".as_ref()).unwrap();
@@ -19,18 +22,10 @@
 pub mod config;
 pub mod dissolve;
 mod error;
-mod evaluate;
-pub mod export;
+pub mod evaluate;
 pub mod partition;
 pub mod provenance;
-pub mod recommend;
-pub mod scenario;
-pub mod secrecy;
-pub mod store;
 mod study;
-pub mod whatif;
-pub mod whatif_export;
-mod whatif_secrecy;
 
 pub use config::{StudyFile, Thresholds};
 pub use error::CoverageError;
@@ -38,8 +33,6 @@ pub use evaluate::{
     Agg, Coverage, KindCoverage, Reason, Status, Trip, UnitResult, Zone, unit_trip,
     weighted_quantile,
 };
-pub use recommend::{Candidate, Objective, Pick, Recommendation, recommend};
-pub use store::{SavedScenario, ScenarioListItem, ScenarioStore};
 pub use study::{AtomStats, CommuneInfo, Study, load_study, road_pieces};
 
 /// Something a user should know about a study's inputs, with a count (nothing is dropped

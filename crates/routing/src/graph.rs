@@ -4,13 +4,12 @@
 //! Vertices are the OSM nodes where ways meet or end; the OSM nodes in between (chains of degree
 //! two) are not vertices but stay as the link's shape points, with their cumulative length, so a
 //! position along a link is exact and its time is interpolated exactly. A link never spans two
-//! OSM ways, so it has one speed. Only the largest strongly connected component is kept; what was
-//! left out is counted in [`GraphStats`].
+//! OSM ways, so it has one speed. Every connected part is kept; links of small strongly
+//! connected parts are flagged ([`SMALL_PART`]) and counted in [`GraphStats`]. The graph is
+//! built in `build.rs`, which brings in the turns (`turns.rs`) and restrictions
+//! (`restrictions.rs`); this module imports neither.
 
-use crate::geom::{Coord, coord_dist_m, osrm_segment_m};
-use crate::import::{MISSING, RawNetwork};
-use crate::restrictions;
-use crate::turns::{self, Incidence, VertexRule};
+use crate::geom::Coord;
 
 /// Link may be driven from `u` to `v`.
 pub const FORWARD: u8 = 1;
@@ -26,6 +25,35 @@ pub const SMALL_PART: u8 = 4;
 /// directed links, or the largest part, is a main part. OSRM's default: it moves points off
 /// parts under 1,000 edge-based nodes.
 pub const MAIN_PART_MIN_NODES: usize = 1000;
+
+/// The search node of link `l` driven in `dir` ([`FORWARD`] or [`BACKWARD`]).
+#[inline]
+pub fn node_of(l: u32, dir: u8) -> u32 {
+    2 * l + u32::from(dir != FORWARD)
+}
+
+/// The link and direction of a search node.
+#[inline]
+pub fn link_dir(n: u32) -> (u32, u8) {
+    (
+        n / 2,
+        if n.is_multiple_of(2) {
+            FORWARD
+        } else {
+            BACKWARD
+        },
+    )
+}
+
+/// Search node `n` itself when it is one of a link's two, else the node it copies.
+#[inline]
+pub(crate) fn base_of(n: u32, links: usize, copies: &[u32]) -> u32 {
+    if (n as usize) < 2 * links {
+        n
+    } else {
+        copies[n as usize - 2 * links]
+    }
+}
 
 /// An arc of the CSR adjacency: the other end and the time in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,364 +170,7 @@ pub fn time_ms(length_m: f64, speed_kmh: f64) -> u32 {
         .min(f64::from(u32::MAX - 1)) as u32
 }
 
-struct Link {
-    way: u32,
-    u: u32,
-    v: u32,
-    time_ms: u32,
-    back_ms: u32,
-    flags: u8,
-    class: u8,
-    shape: Vec<u32>,
-    cum: Vec<f64>,
-}
-
 impl Graph {
-    /// Builds the frozen graph from imported ways: vertices at junctions and way ends, links in
-    /// between, then only the largest strongly connected component.
-    pub fn from_raw(raw: &RawNetwork) -> Graph {
-        let n_nodes = raw.node_ids.len();
-        // Split ways at absent nodes (and drop repeated consecutive refs) into pieces.
-        let mut pieces: Vec<(usize, Vec<u32>)> = Vec::new();
-        let mut extra_pieces = 0u64;
-        for (wi, w) in raw.ways.iter().enumerate() {
-            let mut cur: Vec<u32> = Vec::new();
-            let mut made = 0u64;
-            for &n in raw.way_node_slice(w) {
-                if raw.node_coords[n as usize] == MISSING {
-                    if cur.len() >= 2 {
-                        pieces.push((wi, std::mem::take(&mut cur)));
-                        made += 1;
-                    }
-                    cur.clear();
-                } else if cur.last() != Some(&n) {
-                    cur.push(n);
-                }
-            }
-            if cur.len() >= 2 {
-                pieces.push((wi, cur));
-                made += 1;
-            }
-            extra_pieces += made.saturating_sub(1);
-        }
-        // A node is a vertex if a piece ends there, it is used more than once, or it does
-        // something to a car (a barrier, signals…: turns there cost or are forbidden).
-        let mut uses = vec![0u8; n_nodes];
-        let mut is_vertex = vec![false; n_nodes];
-        for (_, p) in &pieces {
-            for &n in p {
-                uses[n as usize] = uses[n as usize].saturating_add(1);
-            }
-            is_vertex[p[0] as usize] = true;
-            is_vertex[*p.last().expect("pieces have 2+ nodes") as usize] = true;
-        }
-        for &(n, _) in &raw.node_rules {
-            if uses[n as usize] > 0 {
-                is_vertex[n as usize] = true;
-            }
-        }
-        let mut vertex_of = vec![u32::MAX; n_nodes];
-        let mut vertex_node = Vec::new();
-        for n in 0..n_nodes {
-            if is_vertex[n] || uses[n] >= 2 {
-                vertex_of[n] = vertex_node.len() as u32;
-                vertex_node.push(n as u32);
-            }
-        }
-        drop(uses);
-        drop(is_vertex);
-        // Cut pieces into links at vertices.
-        let mut links: Vec<Link> = Vec::new();
-        for (wi, p) in &pieces {
-            let w = &raw.ways[*wi];
-            let flags =
-                (if w.forward { FORWARD } else { 0 }) | (if w.backward { BACKWARD } else { 0 });
-            // A whole-way duration is spread evenly over the way's segments (as OSRM does).
-            let way_segments = raw.way_node_slice(w).len().saturating_sub(1).max(1);
-            let link_times = |shape: &[u32], len_m: f64| -> (u32, u32) {
-                let segments = shape.len() - 1;
-                // The wait at the quay, this link's share of the crossing.
-                let wait_ms =
-                    (w.boarding_s * 1000.0 * segments as f64 / way_segments as f64).round() as u32;
-                let (f, b) = match (w.duration_s, raw.osrm_segments) {
-                    (Some(d), true) => {
-                        let ds = ((d / way_segments as f64) * 10.0).round().max(1.0) as u32;
-                        let t = ds.saturating_mul(segments as u32).saturating_mul(100);
-                        (t, t)
-                    }
-                    (Some(d), false) => {
-                        let t = (d * 1000.0 * segments as f64 / way_segments as f64).round() as u32;
-                        (t, t)
-                    }
-                    (None, true) => {
-                        // Per OSM segment: OSRM's length, 0.1 s each, at least 0.1 s.
-                        let mut f = 0u32;
-                        let mut b = 0u32;
-                        for s in shape.windows(2) {
-                            let m = osrm_segment_m(
-                                raw.node_coords[s[0] as usize],
-                                raw.node_coords[s[1] as usize],
-                            );
-                            let ds = |kmh: f64| -> u32 {
-                                if kmh > 0.0 {
-                                    (m / (kmh / 3.6) * 10.0).round().max(1.0) as u32
-                                } else {
-                                    u32::MAX / 4
-                                }
-                            };
-                            f = f.saturating_add(ds(w.speed_kmh));
-                            b = b.saturating_add(ds(w.backward_kmh));
-                        }
-                        (f.saturating_mul(100), b.saturating_mul(100))
-                    }
-                    (None, false) => (time_ms(len_m, w.speed_kmh), time_ms(len_m, w.backward_kmh)),
-                };
-                (f.saturating_add(wait_ms), b.saturating_add(wait_ms))
-            };
-            let mut start = 0;
-            for i in 1..p.len() {
-                if vertex_of[p[i] as usize] != u32::MAX {
-                    let shape = p[start..=i].to_vec();
-                    let mut cum = Vec::with_capacity(shape.len());
-                    let mut acc = 0.0;
-                    cum.push(0.0);
-                    for s in shape.windows(2) {
-                        acc += coord_dist_m(
-                            raw.node_coords[s[0] as usize],
-                            raw.node_coords[s[1] as usize],
-                        );
-                        cum.push(acc);
-                    }
-                    let (time_ms, back_ms) = link_times(&shape, acc);
-                    links.push(Link {
-                        way: *wi as u32,
-                        u: vertex_of[p[start] as usize],
-                        v: vertex_of[p[i] as usize],
-                        time_ms,
-                        back_ms,
-                        flags,
-                        class: w.class,
-                        shape,
-                        cum,
-                    });
-                    start = i;
-                }
-            }
-        }
-        drop(pieces);
-
-        let n_vertices = vertex_node.len();
-        let km_total: f64 = links
-            .iter()
-            .map(|l| l.cum.last().copied().unwrap_or(0.0))
-            .sum::<f64>()
-            / 1000.0;
-        // Renumber the kept vertices along a Hilbert curve, for locality in searches.
-        let coords: Vec<Coord> = vertex_node
-            .iter()
-            .map(|&n| raw.node_coords[n as usize])
-            .collect();
-        let mut kept: Vec<u32> = (0..n_vertices as u32).collect();
-        let (min_lon, max_lon, min_lat, max_lat) = bbox(kept.iter().map(|&v| coords[v as usize]));
-        kept.sort_by_cached_key(|&v| {
-            let c = coords[v as usize];
-            (hilbert_key(c, min_lon, max_lon, min_lat, max_lat), v)
-        });
-        let mut new_id = vec![u32::MAX; n_vertices];
-        for (i, &v) in kept.iter().enumerate() {
-            new_id[v as usize] = i as u32;
-        }
-        let vertex_coord: Vec<Coord> = kept.iter().map(|&v| coords[v as usize]).collect();
-        // Links in the order of their first end along that curve too: a search node's turns
-        // then lead to nodes stored nearby (on France, a third less time in the searches).
-        links.sort_by_key(|l| {
-            let (a, b) = (new_id[l.u as usize], new_id[l.v as usize]);
-            a.min(b)
-        });
-
-        let mut g = Graph {
-            vertex_coord,
-            link_u: Vec::new(),
-            link_v: Vec::new(),
-            link_time_ms: Vec::new(),
-            link_back_ms: Vec::new(),
-            link_flags: Vec::new(),
-            link_class: Vec::new(),
-            shape_start: vec![0],
-            shape_coord: Vec::new(),
-            shape_cum_m: Vec::new(),
-            fwd_first: Vec::new(),
-            fwd: Vec::new(),
-            bwd_first: Vec::new(),
-            bwd: Vec::new(),
-            turn_first: Vec::new(),
-            turns: Vec::new(),
-            rturn_first: Vec::new(),
-            rturns: Vec::new(),
-            node_copies: Vec::new(),
-            copy_index: Vec::new(),
-            link_ferry: Vec::new(),
-            vout_first: Vec::new(),
-            vout: Vec::new(),
-            vin_first: Vec::new(),
-            vin: Vec::new(),
-            classes: raw.classes.clone(),
-            profile_name: raw.profile_name.clone(),
-            stats: GraphStats::default(),
-        };
-        let links_total = links.len() as u64;
-        let mut link_way = Vec::with_capacity(links.len());
-        for l in links {
-            let (u, v) = (new_id[l.u as usize], new_id[l.v as usize]);
-            if u == u32::MAX || v == u32::MAX {
-                continue;
-            }
-            link_way.push(l.way);
-            g.link_u.push(u);
-            g.link_v.push(v);
-            g.link_time_ms.push(l.time_ms);
-            g.link_back_ms.push(l.back_ms);
-            g.link_flags.push(l.flags);
-            g.link_class.push(l.class);
-            g.shape_coord
-                .extend(l.shape.iter().map(|&n| raw.node_coords[n as usize]));
-            g.shape_cum_m.extend(l.cum.iter().map(|&c| c as f32));
-            g.shape_start.push(g.shape_coord.len() as u32);
-        }
-        g.build_adjacency();
-        // Junction rules, turn restrictions, then the turns.
-        let vertex = |node: u32| {
-            let v = vertex_of[node as usize];
-            (v != u32::MAX).then(|| new_id[v as usize])
-        };
-        let mut rules = vec![VertexRule::default(); g.num_vertices()];
-        for &(n, r) in &raw.node_rules {
-            if let Some(v) = vertex(n) {
-                rules[v as usize] = r.into();
-            }
-        }
-        let barriers = rules.iter().filter(|r| r.barrier).count() as u64;
-        let obstacles = rules
-            .iter()
-            .filter(|r| r.forward_s > 0.0 || r.backward_s > 0.0)
-            .count() as u64;
-        let inc = Incidence::new(&g);
-        let (bans, path_bans, counts) = restrictions::resolve(&g, raw, &inc, &link_way, &vertex);
-        g.link_ferry = g.ferry_links();
-        let (tf, tt) = turns::build(
-            &g,
-            &inc,
-            &rules,
-            &g.link_ferry,
-            &bans,
-            raw.turn_model.as_ref(),
-        );
-        let (tf, tt, copies) = if raw.turn_model.is_some() {
-            restrictions::expand(tf, tt, &path_bans)
-        } else {
-            (tf, tt, Vec::new())
-        };
-        g.node_copies = copies;
-        g.set_turns(tf, tt);
-        let (parts, main_parts) = g.mark_small_parts();
-        g.stats = GraphStats {
-            ways_in_file: raw.ways_in_file,
-            car_ways: raw.ways.len() as u64,
-            missing_nodes: raw.missing_nodes,
-            extra_pieces_from_missing: extra_pieces,
-            vertices_total: n_vertices as u64,
-            vertices_kept: g.vertex_coord.len() as u64,
-            links_total,
-            links_kept: g.link_u.len() as u64,
-            km_total,
-            km_kept: (0..g.num_links() as u32)
-                .map(|l| g.link_length_m(l))
-                .sum::<f64>()
-                / 1000.0,
-            parts,
-            main_parts,
-            km_small_parts: (0..g.num_links() as u32)
-                .filter(|&l| g.link_flags[l as usize] & SMALL_PART != 0)
-                .map(|l| g.link_length_m(l))
-                .sum::<f64>()
-                / 1000.0,
-            barriers,
-            obstacles,
-            restrictions_applied: counts.via_node + counts.via_ways,
-            restrictions_via_ways: counts.via_ways,
-            restrictions_unusable: counts.unusable + raw.restrictions_unusable,
-            turns: g.turns.len() as u64,
-        };
-        g
-    }
-
-    /// Finds the strongly connected parts of the edge-based graph and flags the links of small
-    /// parts ([`SMALL_PART`]). Returns the number of parts (of drivable directed links) and of
-    /// main parts.
-    fn mark_small_parts(&mut self) -> (u64, u64) {
-        let n = self.num_nodes();
-        // The turns' CSR as it is (4 bytes an arc for the heads, not a list of pairs: on France
-        // that list and its sort took several hundred MB at the import's peak).
-        let heads: Vec<u32> = self.turns.iter().map(|t| t.other).collect();
-        let (comp_of, comp_sizes) = strong_components_csr(&self.turn_first, &heads);
-        drop(heads);
-        let drivable: Vec<bool> = (0..n as u32).map(|x| self.node_drivable(x)).collect();
-        let largest = comp_sizes
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i);
-        let main =
-            |c: u32| comp_sizes[c as usize] >= MAIN_PART_MIN_NODES || Some(c as usize) == largest;
-        let mut seen = vec![false; comp_sizes.len()];
-        let (mut parts, mut main_parts) = (0u64, 0u64);
-        for x in 0..n {
-            let c = comp_of[x];
-            if drivable[x] && !seen[c as usize] {
-                seen[c as usize] = true;
-                parts += 1;
-                main_parts += u64::from(main(c));
-            }
-        }
-        for l in 0..self.num_links() {
-            let in_main = (0..2).any(|d| drivable[2 * l + d] && main(comp_of[2 * l + d]));
-            if !in_main {
-                self.link_flags[l] |= SMALL_PART;
-            }
-        }
-        (parts, main_parts)
-    }
-
-    /// Sets the forward turn adjacency and derives the backward one and the junctions' nodes
-    /// (`link_ferry` must be set).
-    pub(crate) fn set_turns(&mut self, first: Vec<u32>, turns: Vec<Arc>) {
-        let (rf, rt) = turns::reverse(&first, &turns);
-        self.turn_first = first;
-        self.turns = turns;
-        self.rturn_first = rf;
-        self.rturns = rt;
-        let base = 2 * self.num_links() as u32;
-        self.copy_index = (base..)
-            .zip(&self.node_copies)
-            .map(|(c, &b)| (b, c))
-            .collect();
-        self.copy_index.sort_unstable();
-        let inc = Incidence::new(self);
-        let (mut of, mut o, mut inf, mut i) = (vec![0u32], Vec::new(), vec![0u32], Vec::new());
-        for w in 0..self.num_vertices() as u32 {
-            o.extend(turns::leaving(self, &inc, w));
-            let start = i.len();
-            i.extend(turns::arriving(self, &inc, w));
-            for k in start..i.len() {
-                let n = i[k];
-                i.extend(self.node_copies_of(n));
-            }
-            of.push(o.len() as u32);
-            inf.push(i.len() as u32);
-        }
-        (self.vout_first, self.vout, self.vin_first, self.vin) = (of, o, inf, i);
-    }
-
     /// The search nodes leaving junction `w` (its links a car may drive away from it).
     pub fn vertex_out_nodes(&self, w: u32) -> &[u32] {
         &self.vout[self.vout_first[w as usize] as usize..self.vout_first[w as usize + 1] as usize]
@@ -529,7 +200,7 @@ impl Graph {
         self.link_ferry[l as usize]
     }
 
-    /// Search nodes: one per link and direction ([`crate::turns::node_of`]); a direction a car
+    /// Search nodes: one per link and direction ([`node_of`]); a direction a car
     /// may not drive has no turns.
     pub fn num_nodes(&self) -> usize {
         2 * self.link_u.len() + self.node_copies.len()
@@ -537,7 +208,7 @@ impl Graph {
     /// The link direction node `n` drives: `n` itself, or the node a copy copies.
     #[inline]
     pub fn base_node(&self, n: u32) -> u32 {
-        restrictions::base_of(n, self.link_u.len(), &self.node_copies)
+        base_of(n, self.link_u.len(), &self.node_copies)
     }
     /// The copies of node `n` that via-way restrictions made (none for most nodes).
     pub fn node_copies_of(&self, n: u32) -> impl Iterator<Item = u32> + '_ {
@@ -564,12 +235,12 @@ impl Graph {
     }
     /// Time in ms to drive the link of search node `n` in its direction.
     pub fn node_time_ms(&self, n: u32) -> u32 {
-        let (l, d) = turns::link_dir(self.base_node(n));
+        let (l, d) = link_dir(self.base_node(n));
         self.link_time_ms(l, d)
     }
     /// True when a car may drive the link of node `n` in its direction.
     pub fn node_drivable(&self, n: u32) -> bool {
-        let (l, d) = turns::link_dir(self.base_node(n));
+        let (l, d) = link_dir(self.base_node(n));
         self.link_flags(l) & d != 0
     }
 
@@ -719,7 +390,7 @@ impl Graph {
     }
 }
 
-fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {
+pub(crate) fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {
     coords.fold(
         (i32::MAX, i32::MIN, i32::MAX, i32::MIN),
         |(a, b, c, d), p| {
@@ -734,7 +405,7 @@ fn bbox(coords: impl Iterator<Item = Coord>) -> (i32, i32, i32, i32) {
 }
 
 /// Position of a coordinate along a 2^16 x 2^16 Hilbert curve over the bbox.
-fn hilbert_key(c: Coord, min_lon: i32, max_lon: i32, min_lat: i32, max_lat: i32) -> u64 {
+pub(crate) fn hilbert_key(c: Coord, min_lon: i32, max_lon: i32, min_lat: i32, max_lat: i32) -> u64 {
     let scale = |v: i32, lo: i32, hi: i32| -> u32 {
         let span = (i64::from(hi) - i64::from(lo)).max(1);
         ((i64::from(v) - i64::from(lo)) * 65535 / span) as u32
@@ -857,6 +528,8 @@ fn largest_scc(n: usize, arcs: &[(u32, u32)]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geom::osrm_segment_m;
+    use crate::import::RawNetwork;
 
     #[test]
     fn scc_picks_the_largest_cycle() {

@@ -23,6 +23,7 @@
 //! println!("{:.0} s", ms / 1000.0);
 //! ```
 
+mod build;
 pub mod cache;
 mod error;
 pub mod geom;

@@ -298,13 +298,3 @@ pub(crate) fn expand(
     }
     (out_first, out, base)
 }
-
-/// Search node `n` itself when it is one of a link's two, else the node it copies.
-#[inline]
-pub(crate) fn base_of(n: u32, links: usize, copies: &[u32]) -> u32 {
-    if (n as usize) < 2 * links {
-        n
-    } else {
-        copies[n as usize - 2 * links]
-    }
-}

@@ -20,26 +20,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::geom::Coord;
 use crate::graph::{Arc, BACKWARD, FORWARD, Graph};
+pub use crate::graph::{link_dir, node_of};
 use crate::profile::{NodeRule, TurnModel};
-
-/// The search node of link `l` driven in `dir` ([`FORWARD`] or [`BACKWARD`]).
-#[inline]
-pub fn node_of(l: u32, dir: u8) -> u32 {
-    2 * l + u32::from(dir != FORWARD)
-}
-
-/// The link and direction of a search node.
-#[inline]
-pub fn link_dir(n: u32) -> (u32, u8) {
-    (
-        n / 2,
-        if n.is_multiple_of(2) {
-            FORWARD
-        } else {
-            BACKWARD
-        },
-    )
-}
 
 /// How far along a link its direction at a junction is read, in metres (a shorter link is
 /// read whole). OSRM reads a representative coordinate a few metres along each road.

@@ -13,9 +13,9 @@
 //! Run: `cargo run --release -p zb-server --example whatif_cost [-- apply | page | page-off]`.
 
 use std::time::Instant;
-use zb_coverage::scenario::Scenario;
 use zb_routing::{Graph, NoProgress, Profile, import_pbf};
 use zb_server::{AppState, Options};
+use zb_whatif::Scenario;
 
 fn main() {
     let Some(pbf) = zb_benches::shared_data("andorra-latest.osm.pbf") else {
@@ -77,16 +77,12 @@ fn main() {
         } else if page {
             let kind = sc.add[0].kind.as_str();
             bytes += state
-                .whatif(
-                    sc,
-                    Some(kind),
-                    zb_coverage::whatif::Before::ScenarioThresholds,
-                )
+                .whatif(sc, Some(kind), zb_whatif::Before::ScenarioThresholds)
                 .unwrap()
                 .len();
         } else {
             bytes += state
-                .whatif(sc, None, zb_coverage::whatif::Before::Study)
+                .whatif(sc, None, zb_whatif::Before::Study)
                 .unwrap()
                 .len();
         }

@@ -11,11 +11,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zb_coverage::recommend::{Objective, recommend as pick};
-use zb_coverage::scenario::Scenario;
-use zb_coverage::store::SavedScenario;
-use zb_coverage::whatif::Before;
-use zb_coverage::whatif_export::{diff_json, picks_geojson};
+use zb_publish::PublishedWhatIf;
+use zb_publish::whatif::{diff_json, picks_geojson};
+use zb_store::SavedScenario;
+use zb_whatif::recommend::{Objective, recommend as pick};
+use zb_whatif::{Before, Scenario};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, require_token};
@@ -558,7 +558,11 @@ async fn save_scenario(
             let saved = SavedScenario::new(
                 &sc.name,
                 sc.clone(),
-                diff_json(study, &w),
+                diff_json(&PublishedWhatIf::with_protections(
+                    study,
+                    &w,
+                    st.publisher().protections(),
+                )),
                 provenance,
                 Some(st.study_label().to_string()),
             );
@@ -704,14 +708,14 @@ async fn export(
             "application/geo+json",
         ),
         "sites" => {
-            let mut fc = zb_coverage::export::sites_geojson(st.study());
+            let mut fc = zb_publish::coverage::sites_geojson(st.study());
             if let Some(k) = &q.kind {
                 st.check_kind(k)?;
                 fc.features.retain(|f| {
                     f.property("kind").and_then(serde_json::Value::as_str) == Some(k.as_str())
                 });
             }
-            let body = Bytes::from(zb_coverage::export::to_bytes(&fc));
+            let body = Bytes::from(zb_writers::to_bytes(&fc));
             let name = match &q.kind {
                 Some(k) => format!("zoneblanche_sites_{}.geojson", file_part(k)),
                 None => "zoneblanche_sites.geojson".into(),
@@ -731,7 +735,7 @@ async fn export(
                 // The layer is compact JSON; the download has the CLI's layout.
                 let v: serde_json::Value =
                     serde_json::from_slice(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-                body = Bytes::from(zb_coverage::export::to_bytes(&v));
+                body = Bytes::from(zb_writers::to_bytes(&v));
             }
             let name = format!(
                 "zoneblanche_{layer}_{}_{}min.{ext}",

@@ -7,9 +7,9 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde_json::Value;
 use zb_coverage::Study;
 use zb_coverage::dissolve::{CellIdx, dissolve};
-use zb_coverage::export::feature;
-use zb_coverage::secrecy::round_to;
 use zb_routing::{Direction, Graph, Scratch, SiteSeeds, Snap, point_time};
+use zb_writers::geometry::feature;
+use zb_writers::round_to;
 
 /// Longest distance between two points of a road at which isochrone cells are looked up:
 /// half a 200 m cell, so that a road crossing a cell always marks it.

@@ -1,7 +1,7 @@
 //! zb-server: the HTTP API of zoneblanche and its embedded map page.
 //!
 //! * [`AppState::new`]`(study, `[`Options`]`)`: the study loaded once and shared (`Arc`), the
-//!   what-if [`Baseline`](zb_coverage::whatif::Baseline) built once, a bounded cache of coverage
+//!   what-if [`Baseline`](zb_whatif::Baseline) built once, a bounded cache of coverage
 //!   results per (kind, threshold), the scenario store behind a `Mutex`;
 //! * [`app`]`(state) -> Router`: every route below, request logs (`tower_http::trace`), a body
 //!   limit (413), a time limit (503), JSON errors ([`ApiError`]);

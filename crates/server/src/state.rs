@@ -3,22 +3,21 @@
 //! per (kind, threshold), the scenario store, and the CPU work pool.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use zb_coverage::export::{Exports, sites_geojson, to_bytes, zone_feature};
-use zb_coverage::recommend::{
+use zb_coverage::{Coverage, CoverageError, Study};
+use zb_publish::coverage::sites_geojson;
+use zb_publish::{Exports, WhatIfPublisher, published_population};
+use zb_store::ScenarioBackend;
+use zb_whatif::recommend::{
     Candidate, MAX_THRESHOLD_MIN, MIN_THRESHOLD_MIN, candidates_from_mairies, snap_candidates,
 };
-use zb_coverage::scenario::Scenario;
-use zb_coverage::secrecy::{is_small, round_count, round_to};
-use zb_coverage::whatif::{Baseline, Before, KindBase};
-use zb_coverage::whatif_export::{changed_doc, diff_doc, zones_members};
-use zb_coverage::{Coverage, CoverageError, ScenarioStore, Study};
+use zb_whatif::{Baseline, Before, Scenario};
+use zb_writers::{round_to, to_bytes};
 
 use crate::error::ApiError;
 use crate::layers;
@@ -38,8 +37,9 @@ pub struct Options {
     /// The bearer token the writing endpoints (save, delete a scenario) require. Default
     /// `None`: anyone who reaches the server may write (bind it to loopback).
     pub token: Option<String>,
-    /// Where scenarios are saved. Default `None`: the scenario endpoints answer 503.
-    pub store: Option<ScenarioStore>,
+    /// Where scenarios are saved (`zb_store::ScenarioStore`, or another backend). Default
+    /// `None`: the scenario endpoints answer 503.
+    pub store: Option<Box<dyn ScenarioBackend>>,
     /// The study's name saved with each scenario. Default: the study's `name`, else `study`.
     pub study_label: Option<String>,
     /// Per-request time limit (503 past it). Default [`DEFAULT_REQUEST_TIMEOUT`].
@@ -131,11 +131,8 @@ impl CoverageCache {
 struct Inner {
     study: Arc<Study>,
     baseline: Baseline,
-    /// Per kind, the zones blanches of the baseline (what a what-if leaving the kind alone
-    /// gives after), each feature serialised.
-    baseline_zones: HashMap<String, Vec<Vec<u8>>>,
-    /// The largest what-if answer so far, plus an eighth (bytes).
-    whatif_size_hint: AtomicUsize,
+    /// The what-if answers' publication: the baseline protected, its zones laid out.
+    publisher: WhatIfPublisher,
     kinds: Vec<String>,
     candidates: Vec<Candidate>,
     territory: Bytes,
@@ -144,7 +141,7 @@ struct Inner {
     roads: OnceLock<Bytes>,
     roads_export: OnceLock<Bytes>,
     coverage: Mutex<CoverageCache>,
-    store: Option<Mutex<ScenarioStore>>,
+    store: Option<Mutex<Box<dyn ScenarioBackend>>>,
     token: Option<String>,
     study_label: String,
     request_timeout: Duration,
@@ -163,16 +160,7 @@ impl AppState {
     pub fn new(study: impl Into<Arc<Study>>, options: Options) -> AppState {
         let study: Arc<Study> = study.into();
         let baseline = Baseline::new(&study);
-        let baseline_zones = baseline
-            .kinds
-            .iter()
-            .map(|(k, b)| {
-                let features = (0..b.coverage.zones.len())
-                    .map(|z| feature_bytes(&zone_feature(&b.protection, 0, &b.coverage, z)))
-                    .collect();
-                (k.clone(), features)
-            })
-            .collect();
+        let publisher = WhatIfPublisher::new(&study, &baseline);
         let kinds = study.kinds();
         let candidates = candidates_from_mairies(&study);
         let on_network = snap_candidates(&study, &candidates)
@@ -197,8 +185,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             candidates,
             baseline,
-            baseline_zones,
-            whatif_size_hint: AtomicUsize::new(0),
+            publisher,
             kinds,
             territory,
             sites,
@@ -228,9 +215,7 @@ impl AppState {
     }
 
     /// Applies a scenario and writes the response of `POST /api/whatif`: `{diff, changed,
-    /// zones_after}` (`zb_coverage::whatif_export`'s documents), of one kind when `kind` is
-    /// given. A kind whose units and threshold are the same after as before has the baseline's
-    /// zones: those are written from the bytes kept at start-up rather than rebuilt.
+    /// zones_after}` ([`WhatIfPublisher::answer`]), of one kind when `kind` is given.
     pub fn whatif(
         &self,
         scenario: &Scenario,
@@ -240,73 +225,12 @@ impl AppState {
         let study = &*self.0.study;
         let w = self.0.baseline.apply_with(study, scenario, before)?;
         let keep = |k: &str| kind.is_none_or(|x| x == k);
-        // Room for an answer as large as the largest so far: no copy as it grows.
-        let hint = self.0.whatif_size_hint.load(Ordering::Relaxed);
-        let mut out = Vec::with_capacity(hint.clamp(64 * 1024, 16 << 20));
-        out.extend_from_slice(br#"{"diff":"#);
-        write_json(&mut out, &diff_doc(study, &w, keep));
-        out.extend_from_slice(br#","changed":"#);
-        write_json(&mut out, &changed_doc(study, &w, keep));
-        out.extend_from_slice(br#","zones_after":{"type":"FeatureCollection","features":["#);
-        let mut first = true;
-        let mut put = |out: &mut Vec<u8>, feature: &[u8]| {
-            if !std::mem::take(&mut first) {
-                out.push(b',');
-            }
-            out.extend_from_slice(feature);
-        };
-        for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
-            // Compared with the baseline's coverage (the study's), whatever "before" is.
-            let base = self.0.baseline.kinds.get(&k.kind);
-            let features = self.0.baseline_zones.get(&k.kind);
-            let same_threshold =
-                base.is_some_and(|b| b.coverage.threshold_min == k.after.threshold_min);
-            let same = base.is_some_and(|b| {
-                Arc::ptr_eq(&k.after, &b.coverage)
-                    || (same_threshold && k.after.units == b.coverage.units)
-            });
-            match (base, features) {
-                (Some(_), Some(features)) if same => {
-                    for f in features {
-                        put(&mut out, f);
-                    }
-                }
-                _ => {
-                    // Secrecy is decided on this kind's counts after the scenario; a zone made
-                    // of the same cells as one of the baseline's, published alike, is written
-                    // from the baseline's bytes.
-                    let protection = &k.secrecy(study).after;
-                    for (z, zone) in k.after.zones.iter().enumerate() {
-                        let kept =
-                            base.zip(features)
-                                .filter(|_| same_threshold)
-                                .and_then(|(b, f)| {
-                                    let bz = baseline_zone(b, zone, protection.zone(0, z))?;
-                                    Some(&f[bz][..])
-                                });
-                        match kept {
-                            Some(bytes) => put(&mut out, bytes),
-                            None => put(
-                                &mut out,
-                                &feature_bytes(&zone_feature(protection, 0, &k.after, z)),
-                            ),
-                        }
-                    }
-                }
-            }
-        }
-        out.push(b']');
-        for (key, value) in zones_members(study, &w, true) {
-            out.push(b',');
-            write_json(&mut out, &key);
-            out.push(b':');
-            write_json(&mut out, &value);
-        }
-        out.extend_from_slice(b"}}");
-        self.0
-            .whatif_size_hint
-            .fetch_max(out.len() + out.len() / 8, Ordering::Relaxed);
-        Ok(Bytes::from(out))
+        Ok(Bytes::from(self.0.publisher.answer(study, &w, keep)))
+    }
+
+    /// The what-if answers' publication (its protections serve `recommend`'s and exports too).
+    pub fn publisher(&self) -> &WhatIfPublisher {
+        &self.0.publisher
     }
 
     /// The kinds of site of the study, sorted.
@@ -340,7 +264,7 @@ impl AppState {
     }
 
     /// The scenario store, or 503 when the server has none.
-    pub(crate) fn store(&self) -> Result<&Mutex<ScenarioStore>, ApiError> {
+    pub(crate) fn store(&self) -> Result<&Mutex<Box<dyn ScenarioBackend>>, ApiError> {
         self.0.store.as_ref().ok_or_else(|| {
             ApiError::Unavailable("this server was started without a scenario database".into())
         })
@@ -487,38 +411,6 @@ impl AppState {
     }
 }
 
-/// Compact JSON bytes of a value that is known to serialise.
-fn write_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
-    serde_json::to_writer(out, v).expect("API documents serialise to JSON");
-}
-
-/// One feature as JSON.
-fn feature_bytes(f: &geojson::Feature) -> Vec<u8> {
-    serde_json::to_vec(f).expect("features serialise to JSON")
-}
-
-/// The baseline zone (of the same kind and threshold) that is `zone`: made of the same cells,
-/// hence of the same geometry and figures, and published alike (`published`).
-fn baseline_zone(
-    base: &KindBase,
-    zone: &zb_coverage::Zone,
-    published: (Option<f64>, Option<f64>),
-) -> Option<usize> {
-    let z = *base
-        .zone_layout
-        .zone_of_cell
-        .get(*zone.cell_ids.first()? as usize)? as usize;
-    let bz = base.coverage.zones.get(z)?;
-    // The same cells published alike, and the same minutes (a moved site can change a zone's
-    // times without changing which cells it holds).
-    (bz.cell_ids == zone.cell_ids
-        && bz.mean_min == zone.mean_min
-        && bz.max_min == zone.max_min
-        && bz.unreachable_weight == zone.unreachable_weight
-        && base.protection.zone(0, z) == published)
-        .then_some(z)
-}
-
 pub(crate) fn json_bytes(v: &impl serde::Serialize) -> Bytes {
     Bytes::from(serde_json::to_vec(v).expect("API documents serialise to JSON"))
 }
@@ -598,8 +490,7 @@ fn territory_json(study: &Study, candidates: usize) -> Territory {
     };
     // Warnings (small weights redacted), provenance and secrecy as `summary.json` words them.
     let summary = Exports::new(study, &Coverage { kinds: Vec::new() }).summary();
-    let total = study.total_weight();
-    let secret = is_small(total, study.secrecy_min_count);
+    let population = published_population(study);
     let kinds = study
         .kinds()
         .into_iter()
@@ -632,8 +523,8 @@ fn territory_json(study: &Study, candidates: usize) -> Territory {
             km: round_to(km, 1),
             profile: g.profile_name().to_string(),
         },
-        population: (!secret).then(|| round_count(total)),
-        population_secret: secret,
+        population,
+        population_secret: population.is_none(),
         demand_units: study.units.len(),
         communes: study.communes.len(),
         kinds,

@@ -1500,7 +1500,7 @@ async fn documented_shapes_are_the_real_ones() {
     assert_eq!(schema_keys(&doc, "RecommendResponse"), keys(&r));
     assert_eq!(schema_keys(&doc, "ErrorBody"), ["error".to_string()].into());
     // A scenario with every field set, as the engine writes it.
-    let full: zb_coverage::scenario::Scenario = serde_json::from_value(json!({
+    let full: zb_whatif::Scenario = serde_json::from_value(json!({
         "name": "n", "description": "d",
         "add": [{"id": "a", "kind": "mediation", "lon": 3.5, "lat": 44.5, "name": "x",
                  "capacity": 1.0, "waiting_days": 2.0, "opening": 3.0}],
@@ -1518,9 +1518,9 @@ async fn documented_shapes_are_the_real_ones() {
 
 #[tokio::test]
 async fn whatif_answers_what_the_engine_writes() {
-    use zb_coverage::scenario::Scenario;
-    use zb_coverage::whatif::Baseline;
-    use zb_coverage::whatif_export::{changed_geojson, diff_json, zones_before_after};
+    use zb_publish::PublishedWhatIf;
+    use zb_publish::whatif::{changed_geojson, diff_json, zones_before_after};
+    use zb_whatif::{Baseline, Scenario};
     let app = app();
     let study = demo();
     let base = Baseline::new(&study);
@@ -1542,9 +1542,10 @@ async fn whatif_answers_what_the_engine_writes() {
                 &serde_json::from_value::<Scenario>(sc.clone()).unwrap(),
             )
             .unwrap();
-        let changed = serde_json::to_value(changed_geojson(&study, &w)).unwrap();
-        let zones = serde_json::to_value(zones_before_after(&study, &w, true)).unwrap();
-        assert_eq!(got["diff"], diff_json(&study, &w), "{sc}");
+        let pw = PublishedWhatIf::new(&study, &w);
+        let changed = serde_json::to_value(changed_geojson(&pw)).unwrap();
+        let zones = serde_json::to_value(zones_before_after(&pw, true)).unwrap();
+        assert_eq!(got["diff"], diff_json(&pw), "{sc}");
         assert_eq!(got["changed"], changed, "{sc}");
         assert_eq!(got["zones_after"], zones, "{sc}");
     }

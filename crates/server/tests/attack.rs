@@ -19,7 +19,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use zb_coverage::Study;
-use zb_coverage::secrecy::{check_secrecy, is_count_field};
+use zb_publish::secrecy::{check_secrecy, is_count_field};
 use zb_server::{AppState, Options};
 
 use common::{get, post, workspace};
@@ -356,9 +356,9 @@ fn positions_of(c: &Value, out: &mut Vec<(f64, f64)>) {
 async fn everything(study: Study, places: &[(f64, f64)]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let coverage = study.evaluate();
-    let docs = zb_coverage::export::Exports::new(&study, &coverage).documents();
-    for (name, bytes) in docs {
-        out.push((name.to_string(), bytes));
+    let docs = zb_publish::Exports::new(&study, &coverage).documents();
+    for d in docs {
+        out.push((d.name.clone(), d.bytes()));
     }
     let kinds = study.kinds();
     let app = app_of(study);

@@ -92,12 +92,11 @@ fn map_page_in_headless_chromium() {
         .build()
         .unwrap();
     let store_dir = tempfile::tempdir().unwrap();
-    let store =
-        zb_coverage::ScenarioStore::open(&store_dir.path().join("scenarios.sqlite")).unwrap();
+    let store = zb_store::ScenarioStore::open(&store_dir.path().join("scenarios.sqlite")).unwrap();
     let state = AppState::new(
         study,
         Options {
-            store: Some(store),
+            store: Some(Box::new(store)),
             ..Options::default()
         },
     );

@@ -95,9 +95,9 @@ pub fn app_with(options: Options) -> Router {
 
 /// The app on the demo study with a fresh scenario store in `dir`.
 pub fn app_with_store(dir: &tempfile::TempDir, token: Option<&str>) -> Router {
-    let store = zb_coverage::ScenarioStore::open(&dir.path().join("scenarios.sqlite")).unwrap();
+    let store = zb_store::ScenarioStore::open(&dir.path().join("scenarios.sqlite")).unwrap();
     app_with(Options {
-        store: Some(store),
+        store: Some(Box::new(store)),
         token: token.map(str::to_string),
         ..Options::default()
     })
@@ -185,7 +185,7 @@ pub async fn post(app: &Router, uri: &str, body: &Value) -> Res {
 /// at the mairie of Florac Trois Rivières, in the south of the département, whose two espaces de
 /// rencontre are at Mende and Saint-Chély-d'Apcher (centre and north).
 pub fn antenne() -> Value {
-    let scenario: zb_coverage::scenario::Scenario = serde_json::from_value(json!({
+    let scenario: zb_whatif::Scenario = serde_json::from_value(json!({
         "name": "Antenne d'espace de rencontre à Florac (synthétique)",
         "add": [{
             "id": "synthetic-er-florac",

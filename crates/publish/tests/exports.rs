@@ -3,15 +3,18 @@
 //! with tiny populations), the accounting identity, the CSV agrees with the GeoJSON, and files
 //! are replaced whole or not at all.
 
+#[path = "../../coverage/tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use zb_coverage::export::{Exports, FILES, write_documents, write_outputs, zones_geojson_kind};
-use zb_coverage::secrecy::{check_secrecy, is_small};
 use zb_coverage::{Coverage, Study};
+use zb_publish::coverage::zones_geojson_kind;
+use zb_publish::secrecy::{check_secrecy, is_small};
+use zb_publish::{Exports, FILES, write_outputs};
+use zb_writers::write_files as write_documents;
 
 /// Writes the outputs of `study` into a fresh directory.
 fn outputs(study: &Study) -> (Coverage, tempfile::TempDir) {

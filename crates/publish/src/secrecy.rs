@@ -42,8 +42,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::partition::Partition;
-use crate::{Agg, Coverage, KindCoverage, Reason, Status, Study};
+use zb_coverage::partition::Partition;
+use zb_coverage::{Agg, Coverage, KindCoverage, Reason, Status, Study};
 
 /// True for a count that may not be published: strictly between 0 and `min`.
 pub fn is_small(count: f64, min: f64) -> bool {
@@ -55,12 +55,7 @@ pub fn round_count(count: f64) -> f64 {
     round_to(count, 1)
 }
 
-/// `x` rounded to `decimals` decimals, never `-0.0`.
-pub fn round_to(x: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    let r = (x * f).round() / f;
-    if r == 0.0 { 0.0 } else { r }
-}
+pub use zb_writers::round_to;
 
 /// A count of a [`Table`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

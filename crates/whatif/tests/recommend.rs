@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use zb_coverage::recommend::{
+use zb_coverage::{CoverageError, Study, load_study};
+use zb_whatif::recommend::{
     Candidate, Objective, candidates_from_csv, candidates_from_grid, candidates_from_mairies,
     recommend,
 };
-use zb_coverage::{CoverageError, Study, load_study};
 
 fn monaco() -> Option<&'static Study> {
     static STUDY: OnceLock<Option<Study>> = OnceLock::new();

@@ -45,15 +45,16 @@
 //! secrecy and provenance.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject};
 use serde_json::{Value, json};
+use zb_coverage::{Agg, CommuneInfo, Coverage, CoverageError, KindCoverage, Study};
+use zb_writers::geometry::{feature, multi_polygon, point, polygon};
+use zb_writers::{Body, Document, round_to};
 
-use crate::secrecy::{Protection, PublishedAgg, is_small, round_to};
-use crate::{Agg, Coverage, CoverageError, KindCoverage, Study};
+use crate::positions::unit_position;
+use crate::secrecy::{Protection, PublishedAgg, is_small};
 
 /// The files [`write_outputs`] writes, in order.
 pub const FILES: [&str; 6] = [
@@ -81,6 +82,14 @@ impl<'a> Exports<'a> {
         }
     }
 
+    pub fn study(&self) -> &'a Study {
+        self.study
+    }
+
+    pub fn coverage(&self) -> &'a Coverage {
+        self.coverage
+    }
+
     /// The secrecy decisions behind every count.
     pub fn protection(&self) -> &Protection {
         &self.protection
@@ -104,13 +113,7 @@ impl<'a> Exports<'a> {
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let (lon, lat) = match u.cell {
-                    Some(_) => (u.lon, u.lat),
-                    None => {
-                        let (e, n) = study.unit_cell(i).centre();
-                        zb_places::crs::laea3035_inverse(e, n)
-                    }
-                };
+                let (lon, lat) = unit_position(study, i);
                 let weight = self.protection.unit_weight(i);
                 let mut p = JsonObject::new();
                 p.insert("id".into(), u.id.clone().into());
@@ -186,7 +189,7 @@ impl<'a> Exports<'a> {
                 columns.push(format!("{c}_{}", kc.kind));
             }
         }
-        let info: BTreeMap<&str, &crate::CommuneInfo> = self
+        let info: BTreeMap<&str, &CommuneInfo> = self
             .study
             .communes
             .iter()
@@ -258,28 +261,19 @@ impl<'a> Exports<'a> {
         collection(features, self.members())
     }
 
-    /// `communes.csv`: the properties of `communes.geojson`, comma-separated, `.` decimals,
-    /// empty for `null`, a header line, one row per commune sorted by code.
-    pub fn communes_csv(&self) -> String {
+    /// `communes.csv`: the properties of `communes.geojson` as a table, one row per commune
+    /// sorted by code.
+    pub fn communes_table(&self) -> zb_writers::Table {
         let (columns, rows) = self.commune_rows();
-        let mut out = String::new();
-        let line = |out: &mut String, fields: Vec<String>| {
-            out.push_str(&fields.join(","));
-            out.push('\n');
-        };
-        line(&mut out, columns.iter().map(|c| csv_field(c)).collect());
-        for (_, p) in rows {
-            let fields = columns
-                .iter()
-                .map(|c| match p.get(c) {
-                    None | Some(Value::Null) => String::new(),
-                    Some(Value::String(s)) => csv_field(s),
-                    Some(v) => v.to_string(),
-                })
-                .collect();
-            line(&mut out, fields);
+        zb_writers::Table {
+            columns,
+            rows: rows.into_iter().map(|(_, p)| p).collect(),
         }
-        out
+    }
+
+    /// `communes.csv` as written.
+    pub fn communes_csv(&self) -> String {
+        self.communes_table().csv()
     }
 
     /// `summary.json`: the whole territory per kind, the grouping columns, warnings, secrecy,
@@ -350,15 +344,15 @@ impl<'a> Exports<'a> {
         })
     }
 
-    /// Every file of [`FILES`] with its bytes.
-    pub fn documents(&self) -> Vec<(&'static str, Vec<u8>)> {
+    /// Every document of [`FILES`], in order.
+    pub fn documents(&self) -> Vec<Document> {
         vec![
-            (FILES[0], fc_bytes(&self.sites())),
-            (FILES[1], fc_bytes(&self.demand())),
-            (FILES[2], fc_bytes(&self.zones())),
-            (FILES[3], fc_bytes(&self.communes())),
-            (FILES[4], self.communes_csv().into_bytes()),
-            (FILES[5], to_bytes(&self.summary())),
+            Document::new(FILES[0], Body::GeoJson(self.sites())),
+            Document::new(FILES[1], Body::GeoJson(self.demand())),
+            Document::new(FILES[2], Body::GeoJson(self.zones())),
+            Document::new(FILES[3], Body::GeoJson(self.communes())),
+            Document::new(FILES[4], Body::Csv(self.communes_table())),
+            Document::new(FILES[5], Body::Json(self.summary())),
         ]
     }
 }
@@ -442,188 +436,14 @@ pub fn write_outputs(
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, CoverageError> {
     let documents = Exports::new(study, coverage).documents();
-    write_documents(&documents, out_dir)
+    zb_writers::write_documents(&documents, out_dir).map_err(io_error)
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CoverageError + '_ {
-    move |source| CoverageError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes `(file name, bytes)` into `out_dir` through a staging directory (see
-/// [`write_outputs`]).
-pub fn write_documents(
-    documents: &[(&str, Vec<u8>)],
-    out_dir: &Path,
-) -> Result<Vec<PathBuf>, CoverageError> {
-    fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
-    let targets: Vec<PathBuf> = documents.iter().map(|(n, _)| out_dir.join(n)).collect();
-    // A directory where a file should go would fail the renames half-way: refuse it first.
-    if let Some(t) = targets.iter().find(|t| t.is_dir()) {
-        return Err(CoverageError::Io {
-            path: t.clone(),
-            source: std::io::Error::other("a directory stands where an output file goes"),
-        });
-    }
-    let staging = out_dir.join(format!(".zoneblanche-tmp-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
-    }
-    fs::create_dir(&staging).map_err(io_err(&staging))?;
-    let staged = (|| {
-        let mut staged = Vec::with_capacity(documents.len());
-        for (name, bytes) in documents {
-            let p = staging.join(name);
-            let mut f = fs::File::create(&p).map_err(io_err(&p))?;
-            f.write_all(bytes).map_err(io_err(&p))?;
-            f.sync_all().map_err(io_err(&p))?;
-            staged.push(p);
-        }
-        sync_dir(&staging)?;
-        Ok::<_, CoverageError>(staged)
-    })();
-    let staged = match staged {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    for (from, to) in staged.iter().zip(&targets) {
-        if let Err(source) = fs::rename(from, to) {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(CoverageError::Io {
-                path: to.clone(),
-                source,
-            });
-        }
-    }
-    sync_dir(out_dir)?;
-    fs::remove_dir(&staging).map_err(io_err(&staging))?;
-    Ok(targets)
-}
-
-/// Makes a directory's entries durable (Unix; elsewhere renames are left to the OS).
-fn sync_dir(dir: &Path) -> Result<(), CoverageError> {
-    #[cfg(unix)]
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// A document as written: keys sorted at every level (whatever serde_json's map order), objects
-/// one member per line, any value without an object inside (a coordinate array, a list of
-/// codes) on one line. Ends with a newline.
-pub fn to_bytes(value: &impl serde::Serialize) -> Vec<u8> {
-    let mut v = serde_json::to_value(value).expect("exported documents serialise to JSON");
-    v.sort_all_objects();
-    let mut out = Vec::with_capacity(1 << 16);
-    layout(&v, 0, &mut out);
-    out.push(b'\n');
-    out
-}
-
-/// A FeatureCollection as written: its members sorted, one per line, and each feature compact
-/// on a line of its own (big layers stay fast to write and easy to diff line by line).
-pub fn fc_bytes(fc: &FeatureCollection) -> Vec<u8> {
-    let mut members: std::collections::BTreeMap<&str, Option<Value>> =
-        std::collections::BTreeMap::new();
-    if let Some(fm) = &fc.foreign_members {
-        for (k, v) in fm {
-            let mut v = v.clone();
-            v.sort_all_objects();
-            members.insert(k.as_str(), Some(v));
-        }
-    }
-    if let Some(b) = &fc.bbox {
-        members.insert("bbox", Some(json!(b)));
-    }
-    members.insert("type", Some(json!("FeatureCollection")));
-    members.insert("features", None);
-    let mut out = Vec::with_capacity(fc.features.len() * 256 + 4096);
-    out.extend_from_slice(b"{\n");
-    let n = members.len();
-    for (i, (k, v)) in members.into_iter().enumerate() {
-        pad(&mut out, 1);
-        write_json(&mut out, k);
-        out.extend_from_slice(b": ");
-        match v {
-            Some(v) => layout(&v, 1, &mut out),
-            None if fc.features.is_empty() => out.extend_from_slice(b"[]"),
-            None => {
-                out.extend_from_slice(b"[\n");
-                for (j, f) in fc.features.iter().enumerate() {
-                    pad(&mut out, 2);
-                    write_json(&mut out, f);
-                    out.extend_from_slice(if j + 1 < fc.features.len() {
-                        b",\n"
-                    } else {
-                        b"\n"
-                    });
-                }
-                pad(&mut out, 1);
-                out.push(b']');
-            }
-        }
-        out.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
-    }
-    out.extend_from_slice(b"}\n");
-    out
-}
-
-fn has_object(v: &Value) -> bool {
-    match v {
-        Value::Object(_) => true,
-        Value::Array(items) => items.iter().any(has_object),
-        _ => false,
-    }
-}
-
-/// Writes `v` as JSON text; serialising a `Value` or a `str` into a `Vec` cannot fail.
-fn write_json(out: &mut Vec<u8>, v: &(impl serde::Serialize + ?Sized)) {
-    serde_json::to_writer(&mut *out, v).expect("JSON into memory");
-}
-
-fn pad(out: &mut Vec<u8>, depth: usize) {
-    const SPACES: &[u8; 64] = &[b' '; 64];
-    let mut n = 2 * depth;
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        out.extend_from_slice(&SPACES[..k]);
-        n -= k;
-    }
-}
-
-fn layout(v: &Value, depth: usize, out: &mut Vec<u8>) {
-    match v {
-        Value::Object(map) if !map.is_empty() => {
-            out.extend_from_slice(b"{\n");
-            for (i, (k, x)) in map.iter().enumerate() {
-                pad(out, depth + 1);
-                write_json(out, k.as_str());
-                out.extend_from_slice(b": ");
-                layout(x, depth + 1, out);
-                out.extend_from_slice(if i + 1 < map.len() { b",\n" } else { b"\n" });
-            }
-            pad(out, depth);
-            out.push(b'}');
-        }
-        Value::Array(items) if has_object(v) => {
-            out.extend_from_slice(b"[\n");
-            for (i, x) in items.iter().enumerate() {
-                pad(out, depth + 1);
-                layout(x, depth + 1, out);
-                out.extend_from_slice(if i + 1 < items.len() { b",\n" } else { b"\n" });
-            }
-            pad(out, depth);
-            out.push(b']');
-        }
-        _ => write_json(out, v),
+/// A writer's error as the study's.
+pub fn io_error(e: zb_writers::WriteError) -> CoverageError {
+    CoverageError::Io {
+        path: e.path,
+        source: e.source,
     }
 }
 
@@ -646,14 +466,6 @@ fn redact_weights(message: &str, min: f64) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn num(x: f64) -> Value {
@@ -707,17 +519,6 @@ fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
     );
     o.insert("secret".into(), pa.secret.into());
     o
-}
-
-/// A feature with a geometry and properties, nothing else.
-pub fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
-    Feature {
-        bbox: None,
-        geometry,
-        id: None,
-        properties: Some(properties),
-        foreign_members: None,
-    }
 }
 
 fn collection(features: Vec<Feature>, members: JsonObject) -> FeatureCollection {
@@ -849,123 +650,9 @@ fn thresholds_json_of(study: &Study, coverage: Option<&[&KindCoverage]>) -> Valu
     })
 }
 
-fn position(lon: f64, lat: f64) -> Position {
-    Position::from([round_to(lon, 6), round_to(lat, 6)])
-}
-
-fn point(lon: f64, lat: f64) -> Geometry {
-    Geometry::new(GeometryValue::Point {
-        coordinates: position(lon, lat),
-    })
-}
-
-/// Twice the signed area of a closed ring (positive when counter-clockwise).
-pub fn signed_area2(ring: &[Position]) -> f64 {
-    let Some(o) = ring.first() else { return 0.0 };
-    let (ox, oy) = (o[0], o[1]);
-    ring.windows(2)
-        .map(|w| (w[0][0] - ox) * (w[1][1] - oy) - (w[1][0] - ox) * (w[0][1] - oy))
-        .sum()
-}
-
-/// A ring rounded, without repeated positions, closed, oriented counter-clockwise (`ccw`) or
-/// clockwise; `None` when it has no area left.
-fn ring(points: impl IntoIterator<Item = (f64, f64)>, ccw: bool) -> Option<Vec<Position>> {
-    let mut r: Vec<Position> = Vec::new();
-    for (x, y) in points {
-        let p = position(x, y);
-        if r.last() != Some(&p) {
-            r.push(p);
-        }
-    }
-    if r.len() > 1 && r.first() == r.last() {
-        r.pop();
-    }
-    if r.len() < 3 {
-        return None;
-    }
-    r.push(r[0].clone());
-    let a = signed_area2(&r);
-    if a == 0.0 {
-        return None;
-    }
-    if (a > 0.0) != ccw {
-        r.reverse();
-    }
-    Some(r)
-}
-
-fn polygon(exterior: &[(f64, f64)], holes: &[Vec<(f64, f64)>]) -> Option<Vec<Vec<Position>>> {
-    let mut rings = vec![ring(exterior.iter().copied(), true)?];
-    rings.extend(holes.iter().filter_map(|h| ring(h.iter().copied(), false)));
-    Some(rings)
-}
-
-fn multi_polygon(mp: &geo::MultiPolygon<f64>) -> Option<Geometry> {
-    let coords = |ls: &geo::LineString<f64>| -> Vec<(f64, f64)> {
-        ls.coords().map(|c| (c.x, c.y)).collect()
-    };
-    let polygons: Vec<Vec<Vec<Position>>> = mp
-        .iter()
-        .filter_map(|p| {
-            let holes: Vec<Vec<(f64, f64)>> = p.interiors().iter().map(coords).collect();
-            polygon(&coords(p.exterior()), &holes)
-        })
-        .collect();
-    (!polygons.is_empty()).then(|| {
-        Geometry::new(GeometryValue::MultiPolygon {
-            coordinates: polygons,
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rings_are_rounded_closed_and_oriented() {
-        // Clockwise square with a repeated vertex and coordinates to round.
-        let cw = [
-            (0.0, 0.0),
-            (0.0, 1.000_000_4),
-            (1.0, 1.0),
-            (1.0, 1.0),
-            (1.0, -0.000_000_1),
-        ];
-        let r = ring(cw, true).unwrap();
-        assert_eq!(r.len(), 5);
-        assert_eq!(r.first(), r.last());
-        assert!(signed_area2(&r) > 0.0);
-        assert!(r.iter().all(|p| !p[1].is_sign_negative() || p[1] != 0.0));
-        assert!(r.iter().any(|p| p[1] == 1.0));
-        let hole = ring(cw, false).unwrap();
-        assert!(signed_area2(&hole) < 0.0);
-        assert_eq!(ring([(0.0, 0.0), (1.0, 1.0), (0.0, 0.0)], true), None);
-        assert_eq!(
-            ring([(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (0.0, 0.0)], true),
-            None
-        );
-    }
-
-    #[test]
-    fn layout_is_stable_and_valid_json() {
-        let v = json!({"b": [1.5, [2, 3]], "a": {"y": null, "x": [{"k": "v\"w"}]}, "c": {}});
-        let text = String::from_utf8(to_bytes(&v)).unwrap();
-        assert_eq!(
-            text,
-            "{\n  \"a\": {\n    \"x\": [\n      {\n        \"k\": \"v\\\"w\"\n      }\n    ],\n    \"y\": null\n  },\n  \"b\": [1.5,[2,3]],\n  \"c\": {}\n}\n"
-        );
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("Beausoleil"), "Beausoleil");
-        assert_eq!(csv_field("Cap-d'Ail"), "Cap-d'Ail");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 
     #[test]
     fn small_weights_in_warnings_are_redacted() {

@@ -3,6 +3,7 @@
 //! road. Then the exports, and the secrecy of the new counts, attacked through the written
 //! files on seeded random populations.
 
+#[path = "../../coverage/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;
@@ -10,9 +11,9 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use zb_coverage::export::write_outputs;
-use zb_coverage::secrecy::{check_secrecy, is_small};
 use zb_coverage::{Agg, KindCoverage, Reason, Status, Study};
+use zb_publish::secrecy::{check_secrecy, is_small};
+use zb_publish::write_outputs;
 use zb_routing::geom::Coord;
 use zb_routing::{Graph, RawNetwork, RawWay};
 
@@ -612,7 +613,7 @@ fn the_split_gives_no_small_count_away() {
             let small = check_secrecy(&doc, MIN);
             assert!(small.is_empty(), "seed {seed} {f}: {small:?}");
         }
-        let ex = zb_coverage::export::Exports::new(&s, &coverage);
+        let ex = zb_publish::Exports::new(&s, &coverage);
         let leaks = ex.protection().table().leaks(MIN);
         assert!(leaks.is_empty(), "seed {seed}: {leaks:?}");
         let found = attack(&s, dir.path()).leaks();

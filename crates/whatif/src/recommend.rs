@@ -14,7 +14,7 @@
 //!   time found so far, which prunes candidates that cannot win.
 //!
 //! ```no_run
-//! use zb_coverage::recommend::{Objective, candidates_from_mairies, recommend};
+//! use zb_whatif::recommend::{Objective, candidates_from_mairies, recommend};
 //! let study = zb_coverage::load_study("data/monaco/study.toml".as_ref()).unwrap();
 //! let candidates = candidates_from_mairies(&study);
 //! let r = recommend(&study, "mediation", 2, &candidates, Objective::Cover, 4.0).unwrap();
@@ -37,7 +37,7 @@ use zb_routing::{
 };
 
 use crate::whatif::UnitsByNode;
-use crate::{CoverageError, Study};
+use zb_coverage::{CoverageError, Study};
 
 /// Smallest travel threshold accepted, minutes.
 pub const MIN_THRESHOLD_MIN: f64 = 1.0;
@@ -752,8 +752,8 @@ mod tests {
     use zb_routing::{NoProgress, Profile, import_pbf};
 
     use super::*;
-    use crate::provenance::Provenance;
-    use crate::{Status, Thresholds};
+    use zb_coverage::provenance::Provenance;
+    use zb_coverage::{Status, Thresholds};
 
     const KIND: &str = "mediation";
 

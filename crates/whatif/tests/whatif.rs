@@ -1,146 +1,24 @@
 //! What-if: incremental application vs a full recomputation on seeded random scenarios (add,
 //! move, close, mixed) on the real Monaco and Andorra extracts, and bad scenarios.
 
+#[path = "../../coverage/tests/common/mod.rs"]
 mod common;
+mod random;
 
 use common::shared;
+use random::{random_scenario, random_study};
 
 use std::path::Path;
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use zb_coverage::scenario::{AddSite, CloseSite, MoveSite, Scenario};
-use zb_coverage::whatif::{Baseline, Before};
 use zb_coverage::{Status, Study};
 use zb_routing::{SiteSeeds, point_time};
-
-fn random_study(pbf: &Path, seed: u64, n_sites: usize, n_units: usize) -> Study {
-    let raw = zb_routing::import_pbf(
-        pbf,
-        &zb_routing::Profile::default(),
-        &zb_routing::NoProgress,
-    )
-    .unwrap();
-    let graph = zb_routing::Graph::from_raw(&raw);
-    let mut rng = StdRng::seed_from_u64(seed);
-    let near = |rng: &mut StdRng| {
-        let v = rng.gen_range(0..graph.num_vertices() as u32);
-        let c = graph.vertex_coord(v);
-        (
-            c.lon() + rng.gen_range(-0.002..0.002),
-            c.lat() + rng.gen_range(-0.002..0.002),
-        )
-    };
-    let sites = (0..n_sites)
-        .map(|i| {
-            let (lon, lat) = near(&mut rng);
-            zb_places::Site {
-                id: format!("synthetic-{i}"),
-                name: format!("synthetic {i}"),
-                kind: ["mediation", "espace_rencontre"][i % 2].into(),
-                lon,
-                lat,
-                capacity: None,
-                waiting_days: Some(rng.gen_range(5.0..90.0)),
-                opening: None,
-                synthetic: true,
-                extra: Default::default(),
-            }
-        })
-        .collect();
-    let units = (0..n_units)
-        .map(|i| {
-            let (lon, lat) = near(&mut rng);
-            zb_places::DemandUnit {
-                id: format!("u{i}"),
-                lon,
-                lat,
-                weight: rng.gen_range(0.5..20.0),
-                commune: Some(format!("C{}", i % 7)),
-                cell: None,
-                groups: [("tj".to_string(), format!("TJ{}", i % 3))]
-                    .into_iter()
-                    .collect(),
-            }
-        })
-        .collect();
-    let th = zb_coverage::Thresholds {
-        default_min: 4.0,
-        ..Default::default()
-    };
-    Study::from_parts(
-        None,
-        true,
-        graph,
-        sites,
-        vec![zb_places::Population::from_units(units, "people")],
-        th,
-        11.0,
-        1_000.0,
-        zb_coverage::provenance::Provenance::new(None, Vec::new(), "car".into(), true),
-    )
-}
-
-fn random_scenario(study: &Study, rng: &mut StdRng, n: usize) -> Scenario {
-    let mut sc = Scenario {
-        name: format!("random {n}"),
-        description: None,
-        add: Vec::new(),
-        moves: Vec::new(),
-        close: Vec::new(),
-        thresholds: Default::default(),
-    };
-    let mut used = std::collections::BTreeSet::new();
-    let pick_point = |rng: &mut StdRng| {
-        let u = &study.units[rng.gen_range(0..study.units.len())];
-        (u.lon, u.lat)
-    };
-    let mode = n % 4; // 0 add, 1 move, 2 close, 3 mixed
-    for j in 0..rng.gen_range(1..4) {
-        let what = if mode == 3 { rng.gen_range(0..3) } else { mode };
-        match what {
-            0 => {
-                let (lon, lat) = pick_point(rng);
-                sc.add.push(AddSite {
-                    id: format!("new-{j}"),
-                    kind: ["mediation", "espace_rencontre", "nouvelle_offre"][rng.gen_range(0..3)]
-                        .into(),
-                    lon,
-                    lat,
-                    name: None,
-                    capacity: None,
-                    waiting_days: Some(10.0),
-                    opening: None,
-                });
-            }
-            w => {
-                let s = rng.gen_range(0..study.sites.len());
-                if !used.insert(s) {
-                    continue;
-                }
-                let id = study.sites[s].id.clone();
-                if w == 1 {
-                    let (lon, lat) = pick_point(rng);
-                    sc.moves.push(MoveSite { id, lon, lat });
-                } else {
-                    sc.close.push(CloseSite { id });
-                }
-            }
-        }
-    }
-    if rng.gen_bool(0.3) {
-        sc.thresholds
-            .insert("mediation_min".into(), rng.gen_range(2.0..10.0));
-    }
-    sc
-}
+use zb_whatif::scenario::{AddSite, Scenario};
+use zb_whatif::whatif::{Baseline, Before};
 
 /// Full recomputation of one kind's unit times with the scenario's sites.
-fn full_times(
-    study: &Study,
-    w: &zb_coverage::whatif::WhatIf,
-    kind: &str,
-) -> Vec<Option<(f64, u32)>> {
+fn full_times(study: &Study, w: &zb_whatif::whatif::WhatIf, kind: &str) -> Vec<Option<(f64, u32)>> {
     let placed: Vec<_> = (0..w.sites.len())
         .filter(|&i| w.sites[i].kind == kind && !w.closed[i])
         .filter_map(|i| {
@@ -345,165 +223,6 @@ fn bad_scenarios_are_clear_errors() {
     assert!(e.contains("twice"), "{e}");
 }
 
-/// The diff of every kind of `w` gives no small count away: none is shown, and none can be
-/// recomputed from the shown ones through the sums a reader knows (each row's within after +
-/// newly beyond = within before + newly within; the rows of a partition adding up to the
-/// territory; a row's newly within (beyond) weight being the weight of its units changing state
-/// that way, as `changed.geojson` shows them). Checked on the JSON, against the raw values.
-/// Returns how many rows hide a count that is not small itself (secondary suppressions).
-fn check_diff_secrecy(study: &Study, w: &zb_coverage::whatif::WhatIf, what: &str) -> usize {
-    use serde_json::Value;
-    use zb_coverage::secrecy::{check_secrecy, is_small};
-    use zb_coverage::whatif::AggDiff;
-    use zb_coverage::whatif_export::{changed_geojson, diff_json};
-    let min = study.secrecy_min_count;
-    let diff = diff_json(study, w);
-    let changed = serde_json::to_value(changed_geojson(study, w)).unwrap();
-    for doc in [&diff, &changed] {
-        let found = check_secrecy(doc, min);
-        assert!(found.is_empty(), "{what}: {found:?}");
-    }
-    const FIELDS: [&str; 4] = [
-        "within_before",
-        "within_after",
-        "newly_within",
-        "newly_beyond",
-    ];
-    let raw = |d: &AggDiff, f: &str| match f {
-        "within_before" => d.within_before,
-        "within_after" => d.within_after,
-        "newly_within" => d.newly_within_weight,
-        _ => d.newly_beyond_weight,
-    };
-    // Public already: a within-before count a published commune total gives away (all or none
-    // of the commune within, as the statuses of its units show), and the within-after count of
-    // such a commune where no unit changes state.
-    let public = |d: &AggDiff, f: &str| {
-        let before =
-            d.total_published && (d.within_before == 0.0 || d.within_before == d.total_weight);
-        match f {
-            "within_before" => before,
-            "within_after" => {
-                before && d.newly_within_weight == 0.0 && d.newly_beyond_weight == 0.0
-            }
-            _ => false,
-        }
-    };
-    let mut secondary = 0;
-    for k in &w.kinds {
-        let sec = k.secrecy(study);
-        assert!(sec.diff.table().leaks(min).is_empty(), "{what} {}", k.kind);
-        let kd = &diff["kinds"][&k.kind];
-        let shown = |row: &Value, f: &str| row[f].as_f64();
-        let mut rows: Vec<(&Value, &AggDiff)> = vec![(&kd["overall"], &k.overall)];
-        let communes: Vec<&Value> = kd["communes"].as_array().unwrap().iter().collect();
-        rows.extend(communes.iter().copied().zip(&k.communes));
-        // Within a row: one hidden count of the four is the others' balance.
-        for (row, d) in &rows {
-            let hidden: Vec<&str> = FIELDS
-                .into_iter()
-                .filter(|f| shown(row, f).is_none())
-                .collect();
-            if hidden.len() == 1 && !public(d, hidden[0]) {
-                let v = raw(d, hidden[0]);
-                assert!(
-                    !is_small(v, min),
-                    "{what} {} {}: {} = {v} from its row",
-                    k.kind,
-                    d.key,
-                    hidden[0]
-                );
-            }
-            if !hidden.is_empty() && FIELDS.iter().all(|f| !is_small(raw(d, f), min)) {
-                secondary += 1;
-            }
-        }
-        // Across a partition: one hidden row is the territory minus the others.
-        let mut partitions = vec![(communes, &k.communes)];
-        for (col, g) in &k.groups {
-            partitions.push((kd["groups"][col].as_array().unwrap().iter().collect(), g));
-        }
-        for (json_rows, diffs) in &partitions {
-            for f in FIELDS {
-                if shown(&kd["overall"], f).is_none() {
-                    continue;
-                }
-                let hidden: Vec<usize> = (0..json_rows.len())
-                    .filter(|&r| shown(json_rows[r], f).is_none())
-                    .collect();
-                if hidden.len() == 1 && !public(&diffs[hidden[0]], f) {
-                    let v = raw(&diffs[hidden[0]], f);
-                    assert!(
-                        !is_small(v, min),
-                        "{what} {} row {}: {f} = {v} from the territory",
-                        k.kind,
-                        diffs[hidden[0]].key
-                    );
-                }
-            }
-        }
-        // Through the units: a shown newly count minus its shown units' weights.
-        for (into_within, f) in [(true, "newly_within"), (false, "newly_beyond")] {
-            for (r, d) in k.communes.iter().enumerate() {
-                let Some(_) = shown(rows[r + 1].0, f) else {
-                    continue;
-                };
-                let units: Vec<&Value> = changed["features"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|u| {
-                        let p = &u["properties"];
-                        p["kind"] == k.kind.as_str()
-                            && p["commune"].as_str().unwrap_or("") == d.key
-                            && (p["status_after"] == "within") == into_within
-                            && (p["status_before"] == "within") != into_within
-                    })
-                    .collect();
-                let hidden: Vec<&&Value> = units
-                    .iter()
-                    .filter(|u| u["properties"]["weight"].is_null())
-                    .collect();
-                if hidden.len() == 1 {
-                    let id = hidden[0]["properties"]["id"].as_str().unwrap();
-                    let v = study.units.iter().find(|u| u.id == id).unwrap().weight;
-                    assert!(
-                        !is_small(v, min),
-                        "{what} {} {}: unit {id} = {v} from {f}",
-                        k.kind,
-                        d.key
-                    );
-                }
-            }
-        }
-    }
-    secondary
-}
-
-#[test]
-fn what_if_diffs_give_no_small_count_away() {
-    let Some(pbf) = shared("monaco-latest.osm.pbf") else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let low = common::low_population_study(dir.path()).unwrap();
-    let random = random_study(&pbf, 3, 6, 1_200);
-    let mut secondary = 0;
-    for (name, study) in [("low population", &low), ("random", &random)] {
-        let base = Baseline::new(study);
-        let mut rng = StdRng::seed_from_u64(99);
-        for n in 0..16 {
-            let sc = random_scenario(study, &mut rng, n);
-            let Ok(w) = base.apply(study, &sc) else {
-                continue;
-            };
-            secondary += check_diff_secrecy(study, &w, &format!("{name} scenario {n}"));
-        }
-    }
-    // Safe units are never small: no diff row has anything to hide.
-    assert_eq!(secondary, 0, "a diff row hides a count");
-}
-
 #[test]
 fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
     let Some(pbf) = shared("monaco-latest.osm.pbf") else {
@@ -522,7 +241,7 @@ fn before_at_the_scenario_thresholds_shows_only_what_the_sites_change() {
     // Thresholds alone: against the study they move units; against the study at the same
     // thresholds nothing changes.
     let w = base.apply(&study, &sc).unwrap();
-    let med = |w: &zb_coverage::whatif::WhatIf| {
+    let med = |w: &zb_whatif::whatif::WhatIf| {
         w.kinds
             .iter()
             .find(|k| k.kind == "mediation")

@@ -1,4 +1,5 @@
-//! Saved scenarios in an embedded SQLite database: a named [`Scenario`], the summary of its
+//! zb-store: saved scenarios. [`ScenarioBackend`] is what a store does; [`ScenarioStore`] keeps
+//! them in an embedded SQLite database: a named [`Scenario`], the summary of its
 //! results and their provenance, and the study it was run on.
 //!
 //! * [`ScenarioStore::open`] creates the file and its schema when absent, and refuses, with an
@@ -19,9 +20,9 @@
 //! [`BUSY_TIMEOUT`] for each other.
 //!
 //! ```no_run
-//! use zb_coverage::store::{SavedScenario, ScenarioStore};
+//! use zb_store::{SavedScenario, ScenarioBackend, ScenarioStore};
 //! let mut store = ScenarioStore::open("scenarios.db".as_ref()).unwrap();
-//! let scenario = zb_coverage::scenario::Scenario::read("antenne.toml".as_ref()).unwrap();
+//! let scenario = zb_whatif::Scenario::read("antenne.toml".as_ref()).unwrap();
 //! let saved = SavedScenario::new("antenne", scenario, serde_json::json!({}), serde_json::json!({}), None);
 //! store.save(&saved).unwrap();
 //! for item in store.list().unwrap() {
@@ -35,8 +36,8 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-use crate::CoverageError;
-use crate::scenario::Scenario;
+use zb_coverage::CoverageError;
+use zb_whatif::scenario::Scenario;
 
 /// The schema this version writes, and the newest it reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -76,7 +77,7 @@ pub struct SavedScenario {
 }
 
 impl SavedScenario {
-    /// A scenario saved now ([`crate::provenance::now_rfc3339`]).
+    /// A scenario saved now ([`zb_coverage::provenance::now_rfc3339`]).
     pub fn new(
         name: &str,
         scenario: Scenario,
@@ -90,7 +91,7 @@ impl SavedScenario {
             summary,
             provenance,
             study,
-            saved_at: crate::provenance::now_rfc3339(),
+            saved_at: zb_coverage::provenance::now_rfc3339(),
         }
     }
 }
@@ -103,6 +104,42 @@ pub struct ScenarioListItem {
     pub study: Option<String>,
     /// The scenario's own description.
     pub description: Option<String>,
+}
+
+/// Where saved scenarios live. [`ScenarioStore`] (SQLite) is the one shipped; another backend
+/// (a shared database server, a departmental file store) implements the same four operations
+/// with the same meaning: `save` inserts or replaces by name atomically, `delete` says whether
+/// the name was there, errors name the store.
+pub trait ScenarioBackend: Send + std::fmt::Debug {
+    /// Where the scenarios are (for messages; never published).
+    fn location(&self) -> String;
+    fn save(&mut self, s: &SavedScenario) -> Result<(), CoverageError>;
+    /// Every saved scenario, by name.
+    fn list(&self) -> Result<Vec<ScenarioListItem>, CoverageError>;
+    fn get(&self, name: &str) -> Result<Option<SavedScenario>, CoverageError>;
+    fn delete(&mut self, name: &str) -> Result<bool, CoverageError>;
+}
+
+impl ScenarioBackend for ScenarioStore {
+    fn location(&self) -> String {
+        self.path().display().to_string()
+    }
+
+    fn save(&mut self, s: &SavedScenario) -> Result<(), CoverageError> {
+        ScenarioStore::save(self, s)
+    }
+
+    fn list(&self) -> Result<Vec<ScenarioListItem>, CoverageError> {
+        ScenarioStore::list(self)
+    }
+
+    fn get(&self, name: &str) -> Result<Option<SavedScenario>, CoverageError> {
+        ScenarioStore::get(self, name)
+    }
+
+    fn delete(&mut self, name: &str) -> Result<bool, CoverageError> {
+        ScenarioStore::delete(self, name)
+    }
 }
 
 /// The saved-scenario database: one SQLite connection (see the module doc for threads).

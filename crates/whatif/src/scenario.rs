@@ -26,8 +26,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::CoverageError;
-use crate::config::toml_error;
+use zb_coverage::CoverageError;
+use zb_coverage::config::toml_error;
 
 /// A new site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,7 +162,7 @@ impl Scenario {
             return Err(format!("add: id `{}` is added twice", w[0]));
         }
         for (k, v) in &self.thresholds {
-            crate::Thresholds::default().set(k, *v)?;
+            zb_coverage::Thresholds::default().set(k, *v)?;
             if k.ends_with("_min") && !(v.is_finite() && (1.0..=240.0).contains(v)) {
                 return Err(format!(
                     "[thresholds] {k} = {v}: a travel threshold is between 1 and 240 minutes"

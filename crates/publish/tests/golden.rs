@@ -10,9 +10,10 @@
 //! file in full. After an intended change, regenerate them and review the diff:
 //!
 //! ```sh
-//! ZB_BLESS=1 cargo test -p zb-coverage --test golden
+//! ZB_BLESS=1 cargo test -p zb-publish --test golden
 //! ```
 
+#[path = "../../coverage/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
@@ -22,7 +23,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zb_coverage::Study;
-use zb_coverage::export::{Exports, FILES, write_outputs};
+use zb_publish::{Exports, FILES, write_outputs};
 
 /// The demo's files kept as a SHA-256 and a sample of their features.
 const DEMO_SAMPLED: &[&str] = &["demand.geojson"];
@@ -142,7 +143,7 @@ fn check_golden(study: &Study, dir: &Path, sampled_files: &[&str]) {
         failures.is_empty(),
         "exports differ from the golden files in {}:\n{}\n\
          If the change is intended, regenerate them and review the diff:\n    \
-         ZB_BLESS=1 cargo test -p zb-coverage --test golden",
+         ZB_BLESS=1 cargo test -p zb-publish --test golden",
         dir.display(),
         failures.join("\n")
     );
@@ -165,8 +166,12 @@ fn assert_deterministic(study: &Study) {
     let first = Exports::new(study, &study.evaluate()).documents();
     let again = Exports::new(study, &study.evaluate()).documents();
     assert_eq!(first.len(), FILES.len());
-    for ((name, a), (_, b)) in first.iter().zip(&again) {
-        assert!(a == b, "{name} differs between two runs");
+    for (a, b) in first.iter().zip(&again) {
+        assert!(
+            a.bytes() == b.bytes(),
+            "{} differs between two runs",
+            a.name
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 //! `zones_blanches_after.geojson`, a one-row-per-scenario summary, and the picks of
 //! `recommend`, with the secrecy rule of [`crate::secrecy`] applied to every count.
 //!
-//! Secrecy of a kind's outputs ([`crate::whatif::KindWhatIf::secrecy`]): the units that change
+//! Secrecy of a kind's outputs ([`PublishedWhatIf::secrecy`]): the units that change
 //! state and the zones before carry the weights the kind's coverage publishes; the zones after
 //! are protected on the coverage after; the diff rows follow
 //! [`crate::secrecy::DiffProtection`]: a count strictly between 0 and the minimum is `null`
@@ -13,17 +13,21 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use geojson::{Feature, FeatureCollection, JsonObject};
 use serde::Serialize;
 use serde_json::{Value, json};
+use zb_coverage::provenance::Provenance;
+use zb_coverage::{CoverageError, Study};
+use zb_whatif::Recommendation;
+use zb_whatif::scenario::Scenario;
+use zb_whatif::whatif::{AggDiff, WhatIf};
+use zb_writers::geometry::point;
+use zb_writers::{Body, Document, csv_field, round_to};
 
-use crate::export::{fc_bytes, to_bytes, zone_features};
-use crate::provenance::Provenance;
-use crate::recommend::Recommendation;
-use crate::scenario::Scenario;
-use crate::secrecy::{PublishedDiff, is_small, round_count, round_to};
-use crate::whatif::{AggDiff, WhatIf};
-use crate::{CoverageError, Study};
+use crate::coverage::{io_error, zone_features};
+use crate::positions::unit_position;
+use crate::secrecy::{PublishedDiff, is_small, round_count};
+use crate::whatif_secrecy::PublishedWhatIf;
 
 /// The files [`write_whatif`] writes.
 pub const WHATIF_FILES: [&str; 4] = [
@@ -121,14 +125,16 @@ pub struct DiffDoc<'a> {
 
 /// `diff.json` of the kinds `keep` accepts: per kind, the overall, commune and group diffs and
 /// the state changes counted.
-pub fn diff_doc<'a>(study: &'a Study, w: &'a WhatIf, keep: impl Fn(&str) -> bool) -> DiffDoc<'a> {
+pub fn diff_doc<'a>(pw: &PublishedWhatIf<'a>, keep: impl Fn(&str) -> bool) -> DiffDoc<'a> {
+    let (study, w) = (pw.study, pw.whatif);
     let min = study.secrecy_min_count;
     let kinds = w
         .kinds
         .iter()
-        .filter(|k| keep(&k.kind))
-        .map(|k| {
-            let p = &k.secrecy(study).diff;
+        .enumerate()
+        .filter(|(_, k)| keep(&k.kind))
+        .map(|(ki, k)| {
+            let p = &pw.secrecy(ki).diff;
             let v = DiffKind {
                 communes: k
                     .communes
@@ -176,14 +182,8 @@ pub fn diff_doc<'a>(study: &'a Study, w: &'a WhatIf, keep: impl Fn(&str) -> bool
 }
 
 /// `diff.json` as a JSON value (see [`diff_doc`]).
-pub fn diff_json(study: &Study, w: &WhatIf) -> Value {
-    serde_json::to_value(diff_doc(study, w, |_| true)).unwrap_or(Value::Null)
-}
-
-fn point(lon: f64, lat: f64) -> Geometry {
-    Geometry::new(GeometryValue::Point {
-        coordinates: Position::from(vec![round_to(lon, 6), round_to(lat, 6)]),
-    })
+pub fn diff_json(pw: &PublishedWhatIf<'_>) -> Value {
+    serde_json::to_value(diff_doc(pw, |_| true)).unwrap_or(Value::Null)
 }
 
 fn collection(study: &Study, features: Vec<Feature>, extra: &[(&str, Value)]) -> FeatureCollection {
@@ -223,8 +223,8 @@ pub fn zones_members(study: &Study, w: &WhatIf, after: bool) -> JsonObject {
 
 /// `changed.geojson`: the demand units that change state, with old and new minutes, site and
 /// reason when unreachable.
-pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
-    let doc = changed_doc(study, w, |_| true);
+pub fn changed_geojson(pw: &PublishedWhatIf<'_>) -> FeatureCollection {
+    let doc = changed_doc(pw, |_| true);
     let features = doc
         .features
         .iter()
@@ -248,17 +248,15 @@ pub fn changed_geojson(study: &Study, w: &WhatIf) -> FeatureCollection {
 
 /// [`changed_geojson`] of the kinds `keep` accepts, as typed features: serialise it (the same JSON, without building it
 /// as a tree first).
-pub fn changed_doc<'a>(
-    study: &'a Study,
-    w: &'a WhatIf,
-    keep: impl Fn(&str) -> bool,
-) -> ChangedDoc<'a> {
+pub fn changed_doc<'a>(pw: &PublishedWhatIf<'a>, keep: impl Fn(&str) -> bool) -> ChangedDoc<'a> {
+    let (study, w) = (pw.study, pw.whatif);
     let site_id = |s: Option<u32>| s.map(|s| w.sites[s as usize].id.as_str());
     let mut features = Vec::new();
-    for k in w.kinds.iter().filter(|k| keep(&k.kind)) {
-        let before = &k.secrecy(study).before;
+    for (ki, k) in w.kinds.iter().enumerate().filter(|(_, k)| keep(&k.kind)) {
+        let before = &pw.secrecy(ki).before;
         for c in &k.changed {
             let u = &study.units[c.unit];
+            let (lon, lat) = unit_position(study, c.unit);
             // As the coverage of the kind publishes it.
             let weight = before.unit_weight(c.unit);
             let min2 = |m: Option<f64>| m.map(|m| round_to(m, 2));
@@ -266,7 +264,7 @@ pub fn changed_doc<'a>(
                 r#type: "Feature",
                 geometry: PointGeometry {
                     r#type: "Point",
-                    coordinates: [round_to(u.lon, 6), round_to(u.lat, 6)],
+                    coordinates: [round_to(lon, 6), round_to(lat, 6)],
                 },
                 properties: ChangedUnit {
                     commune: u.commune.as_deref(),
@@ -346,10 +344,11 @@ pub struct ChangedUnit<'a> {
 }
 
 /// The zones blanches of every kind, before (`after = false`) or after the scenario.
-pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureCollection {
+pub fn zones_before_after(pw: &PublishedWhatIf<'_>, after: bool) -> FeatureCollection {
+    let (study, w) = (pw.study, pw.whatif);
     let mut features = Vec::new();
-    for k in &w.kinds {
-        let sec = k.secrecy(study);
+    for (ki, k) in w.kinds.iter().enumerate() {
+        let sec = pw.secrecy(ki);
         let (cov, protection) = if after {
             (&k.after, &sec.after)
         } else {
@@ -364,25 +363,25 @@ pub fn zones_before_after(study: &Study, w: &WhatIf, after: bool) -> FeatureColl
     }
 }
 
+/// The four what-if documents of [`WHATIF_FILES`], in order.
+pub fn whatif_documents(pw: &PublishedWhatIf<'_>) -> Vec<Document> {
+    vec![
+        Document::new(WHATIF_FILES[0], Body::Json(diff_json(pw))),
+        Document::new(WHATIF_FILES[1], Body::GeoJson(changed_geojson(pw))),
+        Document::new(
+            WHATIF_FILES[2],
+            Body::GeoJson(zones_before_after(pw, false)),
+        ),
+        Document::new(WHATIF_FILES[3], Body::GeoJson(zones_before_after(pw, true))),
+    ]
+}
+
 /// Writes the four what-if files into `out_dir`, all or nothing.
 pub fn write_whatif(
-    study: &Study,
-    w: &WhatIf,
+    pw: &PublishedWhatIf<'_>,
     out_dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, CoverageError> {
-    let docs: Vec<(&str, Vec<u8>)> = vec![
-        (WHATIF_FILES[0], to_bytes(&diff_json(study, w))),
-        (WHATIF_FILES[1], fc_bytes(&changed_geojson(study, w))),
-        (
-            WHATIF_FILES[2],
-            fc_bytes(&zones_before_after(study, w, false)),
-        ),
-        (
-            WHATIF_FILES[3],
-            fc_bytes(&zones_before_after(study, w, true)),
-        ),
-    ];
-    crate::export::write_documents(&docs, out_dir)
+    zb_writers::write_documents(&whatif_documents(pw), out_dir).map_err(io_error)
 }
 
 /// The header of the one-row-per-scenario summary CSV.
@@ -409,23 +408,17 @@ pub fn summary_csv_header(kinds: &[String]) -> String {
     h
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// One CSV row of a scenario's overall diff per kind (columns of [`summary_csv_header`]).
-pub fn summary_csv_row(study: &Study, w: &WhatIf, file: &str, kinds: &[String]) -> String {
+pub fn summary_csv_row(pw: &PublishedWhatIf<'_>, file: &str, kinds: &[String]) -> String {
+    let w = pw.whatif;
     let mut row = format!("{},{}", csv_field(&w.scenario.name), csv_field(file));
     for kind in kinds {
-        let Some(k) = w.kinds.iter().find(|k| &k.kind == kind) else {
+        let Some(ki) = w.kinds.iter().position(|k| &k.kind == kind) else {
             row.push_str(&",".repeat(11));
             continue;
         };
-        let v = serde_json::to_value(diff_row(&k.overall, k.secrecy(study).diff.overall()))
+        let k = &w.kinds[ki];
+        let v = serde_json::to_value(diff_row(&k.overall, pw.secrecy(ki).diff.overall()))
             .unwrap_or(Value::Null);
         let cell = |key: &str| match &v[key] {
             Value::Null => String::new(),
@@ -488,13 +481,7 @@ pub fn picks_geojson(study: &Study, r: &Recommendation) -> FeatureCollection {
                 "secret".into(),
                 json!(is_small(p.gain_weight, min) || is_small(p.cumulative_within_weight, min)),
             );
-            Feature {
-                bbox: None,
-                geometry: Some(point(p.candidate.lon, p.candidate.lat)),
-                id: None,
-                properties: Some(props),
-                foreign_members: None,
-            }
+            zb_writers::geometry::feature(Some(point(p.candidate.lon, p.candidate.lat)), props)
         })
         .collect();
     collection(

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use zb_coverage::CoverageError;
-use zb_coverage::scenario::Scenario;
-use zb_coverage::store::{SCHEMA_VERSION, SavedScenario, ScenarioStore};
+use zb_store::{SCHEMA_VERSION, SavedScenario, ScenarioStore};
+use zb_whatif::Scenario;
 
 fn scenario(name: &str, description: Option<&str>) -> Scenario {
     let mut s = Scenario::from_toml_str(&format!(

@@ -1,12 +1,153 @@
-//! The secrecy decisions of a what-if diff ([`DiffProtection::new`]): built from a
-//! [`KindWhatIf`] and the protections of its coverages before and after. Apart from
-//! `secrecy.rs`, which knows nothing of the what-if engine.
+//! The secrecy decisions of a what-if: each kind's ([`KindSecrecy`]), decided once per what-if
+//! and shared by all its documents ([`PublishedWhatIf`]); the diff's ([`DiffProtection::new`]),
+//! built from a [`KindWhatIf`] and the protections of its coverages before and after. Apart
+//! from `secrecy.rs`, which knows nothing of the what-if engine.
+//!
+//! The protections of coverages that many what-ifs compare with (the study's baseline, the same
+//! sites at another threshold of the map's slider) are kept in [`Protections`], keyed by the
+//! coverage itself (the same `Arc`), so that an answer protects only what it changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::Study;
+use zb_coverage::{KindCoverage, Status, Study};
+use zb_whatif::Baseline;
+use zb_whatif::whatif::AggDiff;
+use zb_whatif::{KindWhatIf, WhatIf};
+
 use crate::secrecy::{CellId, DiffCells, DiffProtection, Protection, PublishedAgg, Table};
-use crate::whatif::KindWhatIf;
+
+/// The secrecy decisions of one kind's what-if outputs.
+#[derive(Debug)]
+pub struct KindSecrecy {
+    /// The coverage before, protected on its own: the weights its documents publish.
+    pub before: Arc<Protection>,
+    /// The coverage after, protected on its own (the same `Arc` when the kind is untouched).
+    pub after: Arc<Protection>,
+    /// The diff's rows, protected jointly with what `before` and `after` publish.
+    pub diff: DiffProtection,
+}
+
+/// A bounded set of protections, by coverage. The first `pinned` kept (the baseline's) stay;
+/// the others go oldest first.
+#[derive(Debug)]
+pub struct Protections {
+    kept: Mutex<VecDeque<(Arc<KindCoverage>, Arc<Protection>)>>,
+    pinned: usize,
+    capacity: usize,
+}
+
+impl Protections {
+    /// The baseline's protections, pinned, and room for `capacity` others.
+    pub fn new(study: &Study, baseline: &Baseline, capacity: usize) -> Protections {
+        let kept: VecDeque<_> = baseline
+            .kinds
+            .values()
+            .map(|b| {
+                let p = Arc::new(Protection::of_kinds(study, &[&b.coverage]));
+                (Arc::clone(&b.coverage), p)
+            })
+            .collect();
+        Protections {
+            pinned: kept.len(),
+            capacity: kept.len() + capacity,
+            kept: Mutex::new(kept),
+        }
+    }
+
+    /// No protection kept: every one is computed.
+    pub fn none() -> Protections {
+        Protections {
+            kept: Mutex::new(VecDeque::new()),
+            pinned: 0,
+            capacity: 0,
+        }
+    }
+
+    /// The protection of `kc` if kept.
+    pub fn get(&self, kc: &Arc<KindCoverage>) -> Option<Arc<Protection>> {
+        let kept = self.kept.lock().ok()?;
+        kept.iter()
+            .find(|(c, _)| Arc::ptr_eq(c, kc))
+            .map(|(_, p)| Arc::clone(p))
+    }
+
+    /// The protection of `kc`, kept for the next answers when there is room.
+    pub fn of(&self, study: &Study, kc: &Arc<KindCoverage>) -> Arc<Protection> {
+        if let Some(p) = self.get(kc) {
+            return p;
+        }
+        let p = Arc::new(Protection::of_kinds(study, &[kc]));
+        if self.capacity > self.pinned
+            && let Ok(mut kept) = self.kept.lock()
+            && !kept.iter().any(|(c, _)| Arc::ptr_eq(c, kc))
+        {
+            if kept.len() >= self.capacity {
+                kept.remove(self.pinned);
+            }
+            kept.push_back((Arc::clone(kc), Arc::clone(&p)));
+        }
+        p
+    }
+}
+
+/// A what-if and the secrecy of its kinds, decided on first use: every document of the answer
+/// reads the same decisions.
+pub struct PublishedWhatIf<'a> {
+    pub study: &'a Study,
+    pub whatif: &'a WhatIf,
+    protections: Option<&'a Protections>,
+    secrecy: Vec<OnceLock<KindSecrecy>>,
+}
+
+impl<'a> PublishedWhatIf<'a> {
+    /// Every protection computed for this what-if.
+    pub fn new(study: &'a Study, whatif: &'a WhatIf) -> PublishedWhatIf<'a> {
+        PublishedWhatIf {
+            study,
+            whatif,
+            protections: None,
+            secrecy: whatif.kinds.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The protections of coverages before taken from (and kept in) `protections`.
+    pub fn with_protections(
+        study: &'a Study,
+        whatif: &'a WhatIf,
+        protections: &'a Protections,
+    ) -> PublishedWhatIf<'a> {
+        PublishedWhatIf {
+            protections: Some(protections),
+            ..PublishedWhatIf::new(study, whatif)
+        }
+    }
+
+    /// The secrecy of kind `k` of the what-if (`whatif.kinds[k]`).
+    pub fn secrecy(&self, k: usize) -> &KindSecrecy {
+        self.secrecy[k].get_or_init(|| {
+            let study = self.study;
+            let w = &self.whatif.kinds[k];
+            let before = match self.protections {
+                Some(p) => p.of(study, &w.before),
+                None => Arc::new(Protection::of_kinds(study, &[&w.before])),
+            };
+            let after = if Arc::ptr_eq(&w.before, &w.after) {
+                Arc::clone(&before)
+            } else {
+                self.protections
+                    .and_then(|p| p.get(&w.after))
+                    .unwrap_or_else(|| Arc::new(Protection::of_kinds(study, &[&w.after])))
+            };
+            let diff = DiffProtection::new(study, w, &before, &after);
+            KindSecrecy {
+                before,
+                after,
+                diff,
+            }
+        })
+    }
+}
 
 impl DiffProtection {
     /// `before` and `after`: [`Protection::of_kinds`] of `w.before` and `w.after` alone.
@@ -32,8 +173,8 @@ impl DiffProtection {
         let mut unit_cells = Vec::with_capacity(w.changed.len());
         for c in &w.changed {
             let (b, a) = (
-                c.before.status == crate::Status::Within,
-                c.after.status == crate::Status::Within,
+                c.before.status == Status::Within,
+                c.after.status == Status::Within,
             );
             if b != a {
                 let weight = study.units[c.unit].weight;
@@ -54,7 +195,7 @@ impl DiffProtection {
         let row = |t: &mut Table,
                    b: Option<PublishedAgg>,
                    a: Option<PublishedAgg>,
-                   d: &crate::whatif::AggDiff,
+                   d: &AggDiff,
                    (nw, nb): (Vec<CellId>, Vec<CellId>)|
          -> DiffCells {
             let total = as_published(

@@ -9,18 +9,20 @@
 //! is identical to a full recomputation (tested on random scenarios).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use zb_places::Site;
 use zb_routing::{NearestField, SiteSeeds, Snap, point_nodes, point_trip};
 
-use crate::evaluate::{
-    KindCoverage, ReachOrders, Reason, Status, Trip, UnitResult, ZoneLayout, unit_result, unit_trip,
+use zb_coverage::evaluate::unit_result;
+use zb_coverage::{
+    Agg, CoverageError, KindCoverage, Reason, Status, Study, Thresholds, Trip, UnitResult,
+    unit_trip,
 };
+
+use crate::patch::{ReachOrders, ZoneLayout, reach_orders, resummarise, zone_layout};
 use crate::scenario::Scenario;
-use crate::secrecy::{DiffProtection, Protection};
-use crate::{CoverageError, Study, Thresholds};
 
 /// One kind's baseline: its search field and every unit's time.
 #[derive(Debug, Clone)]
@@ -31,12 +33,10 @@ pub struct KindBase {
     pub times: Vec<Trip>,
     /// The coverage with the study's thresholds.
     pub coverage: Arc<KindCoverage>,
-    /// [`Study::reach_orders`] of the coverage's units.
+    /// [`reach_orders`] of the coverage's units.
     pub reach_orders: ReachOrders,
-    /// [`Study::zone_layout`] of the coverage's units.
+    /// [`zone_layout`] of the coverage's units.
     pub zone_layout: ZoneLayout,
-    /// The coverage's secrecy, protected on its own.
-    pub protection: Arc<Protection>,
 }
 
 /// What the what-if engine keeps of a study: computed once, reused for every scenario.
@@ -63,20 +63,19 @@ struct AtThresholds {
     coverage: Arc<KindCoverage>,
     reach_orders: ReachOrders,
     zone_layout: ZoneLayout,
-    protection: Arc<Protection>,
 }
 
 /// Units indexed (CSR) by the search nodes their time reads ([`zb_routing::point_nodes`]): the
 /// units a change of those nodes, or a site on their link, may retime.
 #[derive(Debug, Clone)]
-pub(crate) struct UnitsByNode {
+pub struct UnitsByNode {
     first: Vec<u32>,
     units: Vec<u32>,
 }
 
 impl UnitsByNode {
     /// `keep(i)`: whether unit `i` is indexed.
-    pub(crate) fn new(study: &Study, keep: impl Fn(usize) -> bool) -> UnitsByNode {
+    pub fn new(study: &Study, keep: impl Fn(usize) -> bool) -> UnitsByNode {
         let graph = &*study.graph;
         let n = graph.num_nodes();
         let nodes: Vec<Vec<u32>> = study
@@ -109,12 +108,12 @@ impl UnitsByNode {
     }
 
     /// The units reading search node `n`.
-    pub(crate) fn at(&self, n: u32) -> &[u32] {
+    pub fn at(&self, n: u32) -> &[u32] {
         &self.units[self.first[n as usize] as usize..self.first[n as usize + 1] as usize]
     }
 
     /// The units on link `l` (they all read one of its two directions).
-    pub(crate) fn on_link(&self, l: u32) -> impl Iterator<Item = u32> + '_ {
+    pub fn on_link(&self, l: u32) -> impl Iterator<Item = u32> + '_ {
         self.at(2 * l).iter().chain(self.at(2 * l + 1)).copied()
     }
 }
@@ -149,9 +148,8 @@ fn kind_base(study: &Study, kind: &str, thresholds: &Thresholds) -> KindBase {
         seeds,
         field,
         times,
-        reach_orders: study.reach_orders(&coverage.units),
-        zone_layout: study.zone_layout(&coverage.zones),
-        protection: Arc::new(Protection::of_kinds(study, &[&coverage])),
+        reach_orders: reach_orders(study, &coverage.units),
+        zone_layout: zone_layout(study, &coverage.zones),
         coverage: Arc::new(coverage),
     }
 }
@@ -217,44 +215,6 @@ pub struct KindWhatIf {
     /// Search nodes (directed links) whose nearest site or time changed (the incremental
     /// searches' work).
     pub junctions_updated: usize,
-    /// The secrecy of `before` when the baseline has it already.
-    pub before_protection: Option<Arc<Protection>>,
-    secrecy: OnceLock<KindSecrecy>,
-}
-
-/// The secrecy decisions of one kind's what-if outputs.
-#[derive(Debug, Clone)]
-pub struct KindSecrecy {
-    /// The coverage before, protected on its own (as the API's coverage of the kind).
-    pub before: Arc<Protection>,
-    /// The coverage after, protected on its own (the zones blanches after).
-    pub after: Arc<Protection>,
-    /// The diff's rows.
-    pub diff: DiffProtection,
-}
-
-impl KindWhatIf {
-    /// The secrecy decisions of this kind's outputs (diff, units changing state, zones),
-    /// decided on first use.
-    pub fn secrecy(&self, study: &Study) -> &KindSecrecy {
-        self.secrecy.get_or_init(|| {
-            let before = self
-                .before_protection
-                .clone()
-                .unwrap_or_else(|| Arc::new(Protection::of_kinds(study, &[&self.before])));
-            let after = if Arc::ptr_eq(&self.before, &self.after) {
-                Arc::clone(&before)
-            } else {
-                Arc::new(Protection::of_kinds(study, &[&self.after]))
-            };
-            let diff = DiffProtection::new(study, self, &before, &after);
-            KindSecrecy {
-                before,
-                after,
-                diff,
-            }
-        })
-    }
 }
 
 /// A scenario's result: the sites after it, and per kind the before/after and the diff.
@@ -514,18 +474,18 @@ impl Baseline {
             };
             // The coverage before, with what the incremental summary needs of it.
             let mut view: Option<Arc<AtThresholds>> = None;
-            let (before, prot) = match base {
+            let before = match base {
                 Some(b)
                     if before_thresholds.minutes(&kind) == b.coverage.threshold_min
                         && before_thresholds.waiting_days(&kind)
                             == b.coverage.waiting_threshold_days =>
                 {
-                    (Arc::clone(&b.coverage), Some(Arc::clone(&b.protection)))
+                    Arc::clone(&b.coverage)
                 }
                 Some(b) => {
                     // The study's sites at other thresholds: kept for the next scenario.
                     let a = self.at_thresholds(study, &kind, b, before_thresholds);
-                    let out = (Arc::clone(&a.coverage), Some(Arc::clone(&a.protection)));
+                    let out = Arc::clone(&a.coverage);
                     view = Some(a);
                     out
                 }
@@ -534,19 +494,13 @@ impl Baseline {
                     let no_times = study.no_site_trips();
                     let c =
                         summarise_times(study, &study.sites, &kind, &no_times, before_thresholds);
-                    (Arc::new(c), None)
+                    Arc::new(c)
                 }
             };
             let same_thresholds = thresholds.minutes(&kind) == before.threshold_min
                 && thresholds.waiting_days(&kind) == before.waiting_threshold_days;
             if same_thresholds && removals.is_empty() && additions.is_empty() {
-                out.push(diff_kind(
-                    study,
-                    kind,
-                    (Arc::clone(&before), prot),
-                    before,
-                    0,
-                ));
+                out.push(diff_kind(study, kind, Arc::clone(&before), before, 0));
                 continue;
             }
             // The baseline, when "before" is its coverage at the scenario's thresholds: the
@@ -576,7 +530,8 @@ impl Baseline {
                 let kind_sites: Vec<u32> = (0..ch.sites.len() as u32)
                     .filter(|&i| ch.sites[i as usize].kind == kind && !ch.closed[i as usize])
                     .collect();
-                let after = study.resummarise(
+                let after = resummarise(
+                    study,
                     &before,
                     kind_sites,
                     units,
@@ -603,7 +558,7 @@ impl Baseline {
             out.push(diff_kind(
                 study,
                 kind,
-                (before, prot),
+                before,
                 Arc::new(after),
                 junctions_updated,
             ));
@@ -646,9 +601,8 @@ impl Baseline {
             kind: kind.to_string(),
             threshold_min: key.0,
             waiting_days: key.1,
-            reach_orders: study.reach_orders(&coverage.units),
-            zone_layout: study.zone_layout(&coverage.zones),
-            protection: Arc::new(Protection::of_kinds(study, &[&coverage])),
+            reach_orders: reach_orders(study, &coverage.units),
+            zone_layout: zone_layout(study, &coverage.zones),
             coverage: Arc::new(coverage),
         });
         let mut kept = self.at_thresholds.lock().unwrap_or_else(|e| e.into_inner());
@@ -663,7 +617,7 @@ impl Baseline {
 }
 
 /// Before/after of one aggregate row, with the weight changing state in it.
-fn agg_diff(before: &crate::Agg, after: &crate::Agg, newly: (f64, f64)) -> AggDiff {
+fn agg_diff(before: &Agg, after: &Agg, newly: (f64, f64)) -> AggDiff {
     AggDiff {
         key: before.key.clone(),
         name: before.name.clone(),
@@ -683,7 +637,7 @@ fn agg_diff(before: &crate::Agg, after: &crate::Agg, newly: (f64, f64)) -> AggDi
 fn diff_kind(
     study: &Study,
     kind: String,
-    (before, before_protection): (Arc<KindCoverage>, Option<Arc<Protection>>),
+    before: Arc<KindCoverage>,
     after: Arc<KindCoverage>,
     junctions_updated: usize,
 ) -> KindWhatIf {
@@ -755,7 +709,5 @@ fn diff_kind(
         groups,
         changed,
         junctions_updated,
-        before_protection,
-        secrecy: OnceLock::new(),
     }
 }

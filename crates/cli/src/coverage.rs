@@ -9,7 +9,7 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
     let study = crate::demo::load_study(&study_path, &mut stages)?;
     let coverage = stages.time("evaluate", || study.evaluate());
     let written = stages.time("write", || {
-        zb_publish::write_outputs(&study, &coverage, &a.out_dir)
+        zb_publish::write_deliverables(&study, &coverage, &a.out_dir)
     })?;
     eprintln!(
         "{} demand units, {:.0} {} in all; {} sites; graph {} junctions, {} links",

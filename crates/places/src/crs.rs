@@ -21,6 +21,21 @@ pub const WGS84: u32 = 4326;
 /// EPSG code of the European LAEA grid used by INSEE's 200 m "carreaux".
 pub const LAEA_EUROPE: u32 = 3035;
 
+/// The name and the WKT (GDAL's WKT 1, as GeoPackage files hold it) of EPSG `epsg`, from
+/// PROJ's database.
+pub fn crs_definition(epsg: u32) -> Result<(String, String)> {
+    let unknown = |reason: String| Error::UnknownCrs { epsg, reason };
+    let p = Proj::new(&format!("EPSG:{epsg}")).map_err(|e| unknown(e.to_string()))?;
+    let wkt = p
+        .as_wkt(Some(proj::wkt::WktVersion::Wkt1_Gdal), None)
+        .map_err(|e| unknown(e.to_string()))?;
+    let name = p
+        .proj_info()
+        .description
+        .unwrap_or_else(|| format!("EPSG:{epsg}"));
+    Ok((name, wkt))
+}
+
 /// A PROJ transformation between two EPSG CRSs, axis order normalised to
 /// (longitude, latitude) / (easting, northing).
 pub struct Transformer {
@@ -321,6 +336,15 @@ mod tests {
 
     fn close(a: (f64, f64), b: (f64, f64), tol: f64) -> bool {
         (a.0 - b.0).abs() <= tol && (a.1 - b.1).abs() <= tol
+    }
+
+    #[test]
+    fn lambert93_is_named_and_defined() {
+        let (name, wkt) = crs_definition(2154).unwrap();
+        assert_eq!(name, "RGF93 v1 / Lambert-93");
+        assert!(wkt.starts_with("PROJCS[\"RGF93 v1 / Lambert-93\""), "{wkt}");
+        assert!(wkt.contains("AUTHORITY[\"EPSG\",\"2154\"]"), "{wkt}");
+        assert!(crs_definition(999_999).is_err());
     }
 
     #[test]

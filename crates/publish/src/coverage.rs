@@ -439,6 +439,26 @@ pub fn write_outputs(
     zb_writers::write_documents(&documents, out_dir).map_err(io_error)
 }
 
+/// Writes [`FILES`], `communes_fr.csv` (the commune table as a French spreadsheet opens it:
+/// `;`, decimal commas, a byte order mark), `resultats.gpkg` and the QML sidecars of the
+/// GeoJSON files into `out_dir`, all or nothing (as [`write_outputs`]).
+pub fn write_deliverables(
+    study: &Study,
+    coverage: &Coverage,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, CoverageError> {
+    let ex = Exports::new(study, coverage);
+    let docs = ex.documents();
+    let mut files: Vec<(&str, Vec<u8>)> =
+        docs.iter().map(|d| (d.name.as_str(), d.bytes())).collect();
+    files.push(("communes_fr.csv", ex.communes_table().csv_fr().into_bytes()));
+    files.push((crate::gpkg::GPKG_FILE, ex.gpkg()?));
+    for (name, qml) in ex.qml_sidecars() {
+        files.push((name, qml.into_bytes()));
+    }
+    zb_writers::write_files(&files, out_dir).map_err(io_error)
+}
+
 /// A writer's error as the study's.
 pub fn io_error(e: zb_writers::WriteError) -> CoverageError {
     CoverageError::Io {

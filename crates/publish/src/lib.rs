@@ -10,6 +10,7 @@
 //!   ([`PublishedWhatIf`]), the protection of its diff joint with its coverages';
 //! * [`positions`]: where a demand unit is published (never an input position);
 //! * [`coverage`]: the six documents of a study's coverage ([`Exports`]);
+//! * [`gpkg`]: `resultats.gpkg` for QGIS (projected, typed, indexed, styled by [`styles`]);
 //! * [`whatif`]: the what-if documents (diff, changed units, zones before and after, summary
 //!   rows) and the picks of `recommend`;
 //! * [`publisher`]: the API's what-if answers ([`WhatIfPublisher`]).
@@ -20,13 +21,15 @@
 //! fall strictly between 0 and the minimum.
 
 pub mod coverage;
+pub mod gpkg;
 pub mod positions;
 pub mod publisher;
 pub mod secrecy;
+pub mod styles;
 pub mod whatif;
 pub mod whatif_secrecy;
 
-pub use coverage::{Exports, FILES, write_outputs};
+pub use coverage::{Exports, FILES, write_deliverables, write_outputs};
 pub use publisher::WhatIfPublisher;
 pub use secrecy::{Protection, is_small, round_count};
 pub use whatif::WHATIF_FILES;

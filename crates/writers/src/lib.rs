@@ -10,7 +10,8 @@
 //! * [`fc_bytes`]: a FeatureCollection, members sorted, one compact feature per line;
 //! * [`Table::csv`]: comma-separated, `.` decimals, empty for `null`, a header line;
 //! * [`write_documents`]: every file staged, synced, then renamed into place;
-//! * [`geometry`]: RFC 7946 geometries rounded to 6 decimals, rings closed and oriented.
+//! * [`geometry`]: RFC 7946 geometries rounded to 6 decimals, rings closed and oriented;
+//! * [`gpkg`]: GeoPackage 1.3 files (typed fields, spatial index, default QGIS styles).
 
 use std::fs;
 use std::io::Write;
@@ -20,6 +21,7 @@ use geojson::FeatureCollection;
 use serde_json::{Value, json};
 
 pub mod geometry;
+pub mod gpkg;
 
 pub use geojson::JsonObject;
 
@@ -52,26 +54,36 @@ pub struct Table {
 impl Table {
     /// Comma-separated, `.` decimals, empty for `null` or a missing value, a header line.
     pub fn csv(&self) -> String {
+        self.delimited(',', "\n", false)
+    }
+
+    /// The table as a French spreadsheet opens it: a UTF-8 byte order mark, `;` between fields,
+    /// decimal commas (booleans as 1 and 0), empty for `null`, a header line, CRLF line ends.
+    pub fn csv_fr(&self) -> String {
+        format!("\u{feff}{}", self.delimited(';', "\r\n", true))
+    }
+
+    fn delimited(&self, sep: char, eol: &str, french: bool) -> String {
+        let field = |s: &str| quoted(s, sep);
         let mut out = String::new();
-        let line = |out: &mut String, fields: Vec<String>| {
-            out.push_str(&fields.join(","));
-            out.push('\n');
+        let mut line = |fields: Vec<String>| {
+            out.push_str(&fields.join(&sep.to_string()));
+            out.push_str(eol);
         };
-        line(
-            &mut out,
-            self.columns.iter().map(|c| csv_field(c)).collect(),
-        );
+        line(self.columns.iter().map(|c| field(c)).collect());
         for p in &self.rows {
             let fields = self
                 .columns
                 .iter()
                 .map(|c| match p.get(c) {
                     None | Some(Value::Null) => String::new(),
-                    Some(Value::String(s)) => csv_field(s),
+                    Some(Value::String(s)) => field(s),
+                    Some(Value::Bool(b)) if french => if *b { "1" } else { "0" }.to_string(),
+                    Some(Value::Number(n)) if french => n.to_string().replace('.', ","),
                     Some(v) => v.to_string(),
                 })
                 .collect();
-            line(&mut out, fields);
+            line(fields);
         }
         out
     }
@@ -112,7 +124,13 @@ impl Document {
 
 /// A CSV field, quoted when it holds a separator, a quote, a line break, or spaces at its ends.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+    quoted(s, ',')
+}
+
+/// A field of a `sep`-separated file, quoted when it holds `sep`, a quote, a line break, or
+/// spaces at its ends.
+fn quoted(s: &str, sep: char) -> String {
+    if s.contains([sep, '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -355,6 +373,16 @@ mod tests {
             rows: vec![row],
         };
         assert_eq!(t.csv(), "a,b,c,d\n\"x,y\",,1.5,\n");
+        // French: BOM, `;`, decimal comma, CRLF; a `,` needs no quotes, a `;` does.
+        let mut row = JsonObject::new();
+        row.insert("a".into(), json!("x,y;z"));
+        row.insert("c".into(), json!(1.5));
+        row.insert("d".into(), json!(true));
+        let t = Table {
+            columns: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            rows: vec![row],
+        };
+        assert_eq!(t.csv_fr(), "\u{feff}a;b;c;d\r\n\"x,y;z\";;1,5;1\r\n");
     }
 
     #[test]

@@ -27,6 +27,50 @@ pub struct StudyFile {
     pub thresholds: BTreeMap<String, f64>,
     #[serde(default)]
     pub secrecy: SecrecyConfig,
+    #[serde(default)]
+    pub bands: BandsConfig,
+}
+
+/// The time bands people are counted in (`[bands]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandsConfig {
+    /// The bands' upper limits in minutes, increasing: `[15, 30, 45, 60]` (the default) counts
+    /// 0-15, 15-30, 30-45, 45-60 and 60 minutes or more.
+    pub minutes: Option<Vec<f64>>,
+}
+
+/// The default time bands' upper limits, in minutes.
+pub const DEFAULT_BANDS_MIN: [f64; 4] = [15.0, 30.0, 45.0, 60.0];
+
+impl BandsConfig {
+    /// The bands' limits, checked: 1 to 12 of them, increasing, each above 0 and at most
+    /// 1,440 minutes.
+    pub fn limits(&self) -> Result<Vec<f64>, String> {
+        let Some(m) = &self.minutes else {
+            return Ok(DEFAULT_BANDS_MIN.to_vec());
+        };
+        if m.is_empty() || m.len() > 12 {
+            return Err(format!(
+                "[bands] minutes: give 1 to 12 limits, not {}",
+                m.len()
+            ));
+        }
+        for (i, &x) in m.iter().enumerate() {
+            if !(x.is_finite() && x > 0.0 && x <= 1440.0) {
+                return Err(format!(
+                    "[bands] minutes[{i}] = {x}: a limit is above 0 and at most 1440 minutes"
+                ));
+            }
+            if i > 0 && x <= m[i - 1] {
+                return Err(format!(
+                    "[bands] minutes[{i}] = {x}: the limits increase ({} before it)",
+                    m[i - 1]
+                ));
+            }
+        }
+        Ok(m.clone())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

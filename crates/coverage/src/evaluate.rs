@@ -121,6 +121,9 @@ pub struct Agg {
     pub mean_waiting_days: Option<f64>,
     /// Weight whose nearest site waits longer than the waiting threshold.
     pub waiting_beyond_weight: f64,
+    /// Reachable weight per time band ([`Study::bands_min`]): below the first limit, between
+    /// each two, from the last on. They add up to within + beyond.
+    pub bands: Vec<f64>,
 }
 
 /// A zone blanche: dissolved 200 m cells (EPSG:3035) holding weight beyond the threshold or
@@ -352,6 +355,7 @@ impl Study {
             (0.0, 0.0, 0.0, 0.0, 0.0);
         let (mut off_network, mut no_road_link, mut via_ferry) = (0.0, 0.0, 0.0);
         let (mut wait_sum, mut wait_w) = (0.0, 0.0);
+        let mut bands = vec![0.0; self.bands_min.len() + 1];
         let mut reach: Vec<(f64, f64)> = sorted.unwrap_or_else(|| Vec::with_capacity(idx.len()));
         let weights = &self.unit_index().weights;
         for &i in idx {
@@ -370,10 +374,11 @@ impl Study {
                 None if r.via_ferry => via_ferry += w,
                 None => {}
             }
-            if let Some(m) = r.minutes
-                && !presorted
-            {
-                reach.push((m, w));
+            if let Some(m) = r.minutes {
+                bands[band_of(&self.bands_min, m)] += w;
+                if !presorted {
+                    reach.push((m, w));
+                }
             }
             if let Some(d) = r.waiting_days {
                 wait_sum += d * w;
@@ -403,6 +408,7 @@ impl Study {
             p90_min: weighted_quantile(&reach, 0.9),
             mean_waiting_days: (wait_w > 0.0).then(|| wait_sum / wait_w),
             waiting_beyond_weight: wait_beyond,
+            bands,
         }
     }
 
@@ -533,6 +539,12 @@ impl Study {
             })
             .collect()
     }
+}
+
+/// The time band of `minutes` given the bands' upper limits: the number of limits at or below
+/// it (a trip of exactly 15 minutes is in 15-30).
+pub fn band_of(limits: &[f64], minutes: f64) -> usize {
+    limits.partition_point(|&l| l <= minutes)
 }
 
 /// The lowest of `(col, row)` cells as `(row, col)`.

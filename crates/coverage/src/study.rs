@@ -75,6 +75,9 @@ pub struct Study {
     /// Grouping columns found on the units (besides the commune).
     pub group_columns: Vec<String>,
     pub thresholds: Thresholds,
+    /// The time bands' upper limits in minutes ([`crate::config::BandsConfig`]): reachable
+    /// people are counted in the bands below, between and above them.
+    pub bands_min: Vec<f64>,
     pub secrecy_min_count: f64,
     pub max_snap_m: f64,
     pub provenance: Provenance,
@@ -120,6 +123,10 @@ impl Study {
     /// Loads a study file: reads every input, builds or loads the graph, snaps everything.
     pub fn load(path: &Path, progress: &dyn Progress) -> Result<Study, CoverageError> {
         let file = StudyFile::read(path)?;
+        let bands_min = file.bands.limits().map_err(|reason| CoverageError::Study {
+            path: path.to_path_buf(),
+            reason,
+        })?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let resolve = |p: &Path| -> PathBuf { base.join(p) };
         let mut inputs = vec![InputFile::new("study", path, sha256_file(path)?)];
@@ -210,7 +217,7 @@ impl Study {
             graph.profile_name().to_string(),
             file.study.synthetic || sites.iter().any(|s| s.synthetic),
         );
-        Ok(Study::from_parts(
+        let mut study = Study::from_parts(
             file.study.name,
             file.study.synthetic,
             graph,
@@ -220,7 +227,9 @@ impl Study {
             file.secrecy.min_count,
             file.network.max_snap_m.unwrap_or(DEFAULT_MAX_SNAP_M),
             provenance,
-        ))
+        );
+        study.bands_min = bands_min;
+        Ok(study)
     }
 
     /// Builds a study from parts already in memory (tests, benchmarks, the what-if engine).
@@ -370,6 +379,7 @@ impl Study {
             communes: communes.into_values().collect(),
             group_columns,
             thresholds,
+            bands_min: crate::config::DEFAULT_BANDS_MIN.to_vec(),
             secrecy_min_count,
             max_snap_m,
             provenance,

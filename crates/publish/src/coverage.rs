@@ -189,6 +189,12 @@ impl<'a> Exports<'a> {
                 columns.push(format!("{c}_{}", kc.kind));
             }
         }
+        let bands = band_columns(&self.study.bands_min);
+        for kc in &self.coverage.kinds {
+            for c in &bands {
+                columns.push(format!("{c}_{}", kc.kind));
+            }
+        }
         let info: BTreeMap<&str, &CommuneInfo> = self
             .study
             .communes
@@ -246,6 +252,9 @@ impl<'a> Exports<'a> {
                     for (c, v) in SPLIT_COLUMNS.iter().zip(split(pa)) {
                         p.insert(format!("{c}_{k}"), opt(v, None));
                     }
+                    for (c, v) in bands.iter().zip(&pa.bands) {
+                        p.insert(format!("{c}_{k}"), opt(*v, None));
+                    }
                 }
                 let geometry = c.and_then(|c| c.geometry.as_ref()).and_then(multi_polygon);
                 (geometry, p)
@@ -284,7 +293,7 @@ impl<'a> Exports<'a> {
         let mut groups: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
         for (k, kc) in self.coverage.kinds.iter().enumerate() {
             let pa = self.protection.overall(k, &kc.overall);
-            let mut o = agg_json(&pa, &kc.overall);
+            let mut o = agg_json(&pa, &kc.overall, &study.bands_min);
             o.insert("threshold_min".into(), num(kc.threshold_min));
             o.insert(
                 "waiting_threshold_days".into(),
@@ -300,7 +309,7 @@ impl<'a> Exports<'a> {
                     .enumerate()
                     .map(|(row, a)| {
                         let pa = self.protection.group(k, col, row, a);
-                        let mut o = agg_json(&pa, a);
+                        let mut o = agg_json(&pa, a, &study.bands_min);
                         o.insert("value".into(), a.key.clone().into());
                         Value::Object(o)
                     })
@@ -520,8 +529,39 @@ fn split(pa: &PublishedAgg) -> [Option<f64>; 3] {
     ]
 }
 
+/// The commune-table columns of the time bands with these upper limits: `band_0_15`,
+/// `band_15_30`, ..., `band_60_plus` (a limit such as 22.5 written `22_5`).
+pub fn band_columns(limits: &[f64]) -> Vec<String> {
+    let n = |x: f64| format!("{x}").replace('.', "_");
+    let mut out = Vec::with_capacity(limits.len() + 1);
+    let mut from = 0.0;
+    for &l in limits {
+        out.push(format!("band_{}_{}", n(from), n(l)));
+        from = l;
+    }
+    out.push(format!("band_{}_plus", n(from)));
+    out
+}
+
+/// The time bands of a row as `summary.json` lists them: `from_min`, `to_min` (`null` for the
+/// last) and `weight`.
+fn bands_json(limits: &[f64], weights: &[Option<f64>]) -> Value {
+    let mut from = 0.0;
+    let list: Vec<Value> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let to = limits.get(i).copied();
+            let v = json!({"from_min": num(from), "to_min": to.map_or(Value::Null, num), "weight": opt(*w, None)});
+            from = to.unwrap_or(from);
+            v
+        })
+        .collect();
+    Value::Array(list)
+}
+
 /// The counts and indicators of an aggregate, as in `summary.json`.
-fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
+fn agg_json(pa: &PublishedAgg, a: &Agg, band_limits: &[f64]) -> JsonObject {
     let mut o = JsonObject::new();
     o.insert("total_weight".into(), opt(pa.total, None));
     o.insert("within_weight".into(), opt(pa.within, None));
@@ -537,6 +577,7 @@ fn agg_json(pa: &PublishedAgg, a: &Agg) -> JsonObject {
         "mean_waiting_days".into(),
         opt(a.mean_waiting_days, Some(1)),
     );
+    o.insert("bands".into(), bands_json(band_limits, &pa.bands));
     o.insert("secret".into(), pa.secret.into());
     o
 }

@@ -281,6 +281,60 @@ fn group_layers(summary: &Value) -> Vec<Layer> {
     out
 }
 
+/// The time bands of the whole territory, per kind: one row per band, then the unreachable
+/// people by reason (`band` = `off_network`, `no_road_link`).
+fn bands_layer(summary: &Value, kinds: &[String]) -> Layer {
+    let mut rows = Vec::new();
+    for k in kinds {
+        let line = &summary["kinds"][k];
+        for b in line["bands"].as_array().into_iter().flatten() {
+            let label = match b["to_min"].as_f64() {
+                Some(to) => format!("{}-{to} min", b["from_min"]),
+                None => format!("{} min et plus", b["from_min"]),
+            };
+            rows.push((
+                None,
+                vec![
+                    Value::String(k.clone()),
+                    Value::String(label),
+                    b["from_min"].clone(),
+                    b["to_min"].clone(),
+                    b["weight"].clone(),
+                ],
+            ));
+        }
+        for reason in ["off_network", "no_road_link"] {
+            rows.push((
+                None,
+                vec![
+                    Value::String(k.clone()),
+                    Value::String(reason.into()),
+                    Value::Null,
+                    Value::Null,
+                    line[format!("unreachable_{reason}")].clone(),
+                ],
+            ));
+        }
+    }
+    Layer {
+        name: "bandes_de_temps".into(),
+        title: "Bandes de temps".into(),
+        description:
+            "people of the territory by travel time band, and unreachable by reason, per kind"
+                .into(),
+        geometry: None,
+        fields: vec![
+            ("kind".into(), FieldType::Text),
+            ("band".into(), FieldType::Text),
+            ("from_min".into(), FieldType::Real),
+            ("to_min".into(), FieldType::Real),
+            ("weight".into(), FieldType::Real),
+        ],
+        rows,
+        style: None,
+    }
+}
+
 /// The SRS table of a file in `epsg`: WGS84 (required) and `epsg`, from PROJ's database.
 fn srs_list(epsg: u32) -> Result<Vec<Srs>, CoverageError> {
     [4326, epsg]
@@ -384,7 +438,9 @@ impl Exports<'_> {
                 qml: styles::communes_qml(&first),
             },
         )?);
-        layers.extend(group_layers(&self.summary()));
+        let summary = self.summary();
+        layers.push(bands_layer(&summary, &kinds));
+        layers.extend(group_layers(&summary));
         Ok((srs_list(epsg)?, layers))
     }
 

@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use zb_coverage::evaluate::band_of;
 use zb_coverage::partition::Partition;
 use zb_coverage::{Agg, Coverage, KindCoverage, Reason, Status, Study};
 
@@ -487,13 +488,15 @@ impl Table {
 }
 
 /// The counts of one aggregate row (a commune, a group value, the territory) for one kind.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct AggCells {
     total: CellId,
     within: CellId,
     beyond: CellId,
     unreachable: CellId,
     split: SplitCells,
+    /// Reachable weight per time band.
+    bands: Vec<CellId>,
 }
 
 /// The counts a row's split adds: the unreachable weight by reason and the weight reached by
@@ -559,6 +562,8 @@ pub struct PublishedAgg {
     pub weight_via_ferry: Option<f64>,
     /// `None` when the total is 0, or `within` or the total is suppressed; 4 decimals.
     pub within_share: Option<f64>,
+    /// Reachable weight per time band ([`Agg::bands`]).
+    pub bands: Vec<Option<f64>>,
     /// Some count of this row and kind (total included) is suppressed.
     pub secret: bool,
 }
@@ -638,6 +643,7 @@ impl Protection {
                 &all,
                 kc,
                 &units,
+                &study.bands_min,
             );
             let mut communes = Vec::with_capacity(kc.communes.len());
             for a in &kc.communes {
@@ -653,7 +659,16 @@ impl Protection {
                     ),
                     None => (&[][..], total_of(&mut t, &mut None, a, &[])),
                 };
-                communes.push(agg_cells(&mut t, &mut late, total, a, members, kc, &units));
+                communes.push(agg_cells(
+                    &mut t,
+                    &mut late,
+                    total,
+                    a,
+                    members,
+                    kc,
+                    &units,
+                    &study.bands_min,
+                ));
             }
             margins(&mut t, &mut late, &overall, &communes, kinds.is_empty());
             let mut groups = BTreeMap::new();
@@ -674,7 +689,16 @@ impl Protection {
                             }
                             None => (&[][..], total_of(&mut t, &mut None, a, &[])),
                         };
-                        agg_cells(&mut t, &mut late, total, a, members, kc, &units)
+                        agg_cells(
+                            &mut t,
+                            &mut late,
+                            total,
+                            a,
+                            members,
+                            kc,
+                            &units,
+                            &study.bands_min,
+                        )
                     })
                     .collect();
                 margins(&mut t, &mut late, &overall, &cells, kinds.is_empty());
@@ -827,17 +851,19 @@ impl Protection {
             unreachable_no_road_link: t.published(sp.no_road_link),
             weight_via_ferry: t.published(sp.via_ferry),
             within_share,
-            secret: [
-                c.total,
-                c.within,
-                c.beyond,
-                c.unreachable,
-                sp.off_network,
-                sp.no_road_link,
-                sp.via_ferry,
-            ]
-            .iter()
-            .any(|&x| t.is_suppressed(x)),
+            bands: c.bands.iter().map(|&b| t.published(b)).collect(),
+            secret: c.bands.iter().any(|&b| t.is_suppressed(b))
+                || [
+                    c.total,
+                    c.within,
+                    c.beyond,
+                    c.unreachable,
+                    sp.off_network,
+                    sp.no_road_link,
+                    sp.via_ferry,
+                ]
+                .iter()
+                .any(|&x| t.is_suppressed(x)),
         }
     }
 }
@@ -921,6 +947,7 @@ impl DiffProtection {
 
 /// The counts of one aggregate row, tied to its total and to its units; the sums of its split
 /// go to `late`.
+#[allow(clippy::too_many_arguments)]
 fn agg_cells(
     t: &mut Table,
     late: &mut Deferred,
@@ -929,6 +956,7 @@ fn agg_cells(
     members: &[u32],
     kc: &KindCoverage,
     units: &[CellId],
+    band_limits: &[f64],
 ) -> AggCells {
     let within = t.cell(agg.within_weight);
     let beyond = t.cell(agg.beyond_weight);
@@ -964,12 +992,27 @@ fn agg_cells(
     for (cell, parts) in split.cells().into_iter().zip(by_split) {
         late.relate(&[cell], parts);
     }
+    // The time bands: decided late too, as sums of the reachable units (their minutes are
+    // published, so is their band), adding up to within + beyond.
+    let bands: Vec<CellId> = agg.bands.iter().map(|&w| t.cell(w)).collect();
+    late.late.extend(&bands);
+    late.relate(&[within, beyond], bands.clone());
+    let mut by_band: Vec<Vec<CellId>> = vec![Vec::new(); bands.len()];
+    for &i in members {
+        if let Some(m) = kc.units[i as usize].minutes {
+            by_band[band_of(band_limits, m)].push(units[i as usize]);
+        }
+    }
+    for (&cell, parts) in bands.iter().zip(by_band) {
+        late.relate(&[cell], parts);
+    }
     AggCells {
         total,
         within,
         beyond,
         unreachable,
         split,
+        bands,
     }
 }
 
@@ -991,6 +1034,14 @@ fn margins(
     t.relate(&[overall.unreachable], &col(|a| a.unreachable));
     for (p, cell) in overall.split.cells().into_iter().enumerate() {
         late.relate(&[cell], rows.iter().map(|a| a.split.cells()[p]).collect());
+    }
+    for (b, &cell) in overall.bands.iter().enumerate() {
+        late.relate(
+            &[cell],
+            rows.iter()
+                .filter_map(|a| a.bands.get(b).copied())
+                .collect(),
+        );
     }
 }
 
@@ -1211,6 +1262,7 @@ mod tests {
             p90_min: None,
             mean_waiting_days: None,
             waiting_beyond_weight: 0.0,
+            bands: vec![within + beyond],
         };
         for (within, beyond, published, share) in [
             (95.0, 5.0, true, None),
@@ -1233,6 +1285,7 @@ mod tests {
                 beyond: t.cell(beyond),
                 unreachable: t.cell(0.0),
                 split,
+                bands: Vec::new(),
             };
             t.relate(&[c.total], &[c.within, c.beyond, c.unreachable]);
             t.protect(MIN);

@@ -113,12 +113,26 @@ pub struct CoverageSummaryDoc {
     pub median_min: Option<f64>,
     pub p90_min: Option<f64>,
     pub mean_waiting_days: Option<f64>,
+    /// The reachable weight per time band (the study's `[bands]`, by default 0-15, 15-30,
+    /// 30-45, 45-60 and 60 minutes or more).
+    pub bands: Vec<BandDoc>,
     pub secret: bool,
     /// Sites of the kind, and how many are on the network.
     pub sites: usize,
     pub sites_on_network: usize,
     /// Number of zones blanches.
     pub zones: usize,
+}
+
+/// One time band of a summary.
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+pub struct BandDoc {
+    pub from_min: f64,
+    /// `null` for the last band (from `from_min` on).
+    pub to_min: Option<f64>,
+    /// The reachable weight whose minutes lie in [from_min, to_min).
+    pub weight: Option<f64>,
 }
 
 /// A commune's row (also the properties of the communes layer).
@@ -145,6 +159,13 @@ pub struct CommuneRowDoc {
     pub median_min: Option<f64>,
     pub p90_min: Option<f64>,
     pub mean_waiting_days: Option<f64>,
+    /// The reachable weight per time band: these names with the default `[bands]`
+    /// (`band_A_B`: from A to B minutes; `band_A_plus`: A minutes or more).
+    pub band_0_15: Option<f64>,
+    pub band_15_30: Option<f64>,
+    pub band_30_45: Option<f64>,
+    pub band_45_60: Option<f64>,
+    pub band_60_plus: Option<f64>,
     pub secret: bool,
 }
 

@@ -1,6 +1,7 @@
 //! Coverage benchmarks on the real Andorra road graph with a synthetic study: 50 sites of two
-//! kinds and 50,000 demand units (fixed seeds): evaluation, and writing the six output files
-//! (GeoJSON, CSV, summary, with secrecy applied); and the study's unit index (its units by
+//! kinds and 50,000 demand units (fixed seeds): evaluation, writing the six output files
+//! (GeoJSON, CSV, summary, with secrecy applied), and every deliverable (with the GeoPackage);
+//! and the study's unit index (its units by
 //! commune, group and cell), built once per study.
 //! Run: `cargo bench -p zb-benches --bench coverage`.
 
@@ -26,6 +27,11 @@ fn coverage(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("write_all_outputs", |b| {
         b.iter(|| zb_publish::write_outputs(&study, &coverage, &dir).unwrap())
+    });
+    // What `zoneblanche coverage` writes: the six files, resultats.gpkg, communes_fr.csv and
+    // the QML styles.
+    g.bench_function("write_all_deliverables", |b| {
+        b.iter(|| zb_publish::write_deliverables(&study, &coverage, &dir).unwrap())
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);

@@ -449,7 +449,7 @@ pub fn write_outputs(
 }
 
 /// Writes [`FILES`], `communes_fr.csv` (the commune table as a French spreadsheet opens it:
-/// `;`, decimal commas, a byte order mark), `resultats.gpkg` and the QML sidecars of the
+/// `;`, decimal commas, a byte order mark), `tableaux.xlsx`, `resultats.gpkg` and the QML sidecars of the
 /// GeoJSON files into `out_dir`, all or nothing (as [`write_outputs`]).
 pub fn write_deliverables(
     study: &Study,
@@ -461,6 +461,7 @@ pub fn write_deliverables(
     let mut files: Vec<(&str, Vec<u8>)> =
         docs.iter().map(|d| (d.name.as_str(), d.bytes())).collect();
     files.push(("communes_fr.csv", ex.communes_table().csv_fr().into_bytes()));
+    files.push((crate::workbook::XLSX_FILE, ex.workbook()?));
     files.push((crate::gpkg::GPKG_FILE, ex.gpkg()?));
     for (name, qml) in ex.qml_sidecars() {
         files.push((name, qml.into_bytes()));
@@ -530,9 +531,9 @@ fn split(pa: &PublishedAgg) -> [Option<f64>; 3] {
 }
 
 /// The commune-table columns of the time bands with these upper limits: `band_0_15`,
-/// `band_15_30`, ..., `band_60_plus` (a limit such as 22.5 written `22_5`).
+/// `band_15_30`, ..., `band_60_plus` (a limit such as 22.5 written `22p5`).
 pub fn band_columns(limits: &[f64]) -> Vec<String> {
-    let n = |x: f64| format!("{x}").replace('.', "_");
+    let n = |x: f64| format!("{x}").replace('.', "p");
     let mut out = Vec::with_capacity(limits.len() + 1);
     let mut from = 0.0;
     for &l in limits {

@@ -11,6 +11,7 @@
 //! * [`positions`]: where a demand unit is published (never an input position);
 //! * [`coverage`]: the six documents of a study's coverage ([`Exports`]);
 //! * [`gpkg`]: `resultats.gpkg` for QGIS (projected, typed, indexed, styled by [`styles`]);
+//! * [`workbook`]: `tableaux.xlsx`, the tables in French for Excel;
 //! * [`whatif`]: the what-if documents (diff, changed units, zones before and after, summary
 //!   rows) and the picks of `recommend`;
 //! * [`publisher`]: the API's what-if answers ([`WhatIfPublisher`]).
@@ -28,6 +29,7 @@ pub mod secrecy;
 pub mod styles;
 pub mod whatif;
 pub mod whatif_secrecy;
+pub mod workbook;
 
 pub use coverage::{Exports, FILES, write_deliverables, write_outputs};
 pub use publisher::WhatIfPublisher;

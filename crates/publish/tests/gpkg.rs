@@ -87,6 +87,7 @@ fn check_in(
         .collect();
     for f in [
         "communes_fr.csv",
+        "tableaux.xlsx",
         "resultats.gpkg",
         "sites.qml",
         "demand.qml",
@@ -104,6 +105,41 @@ fn check_in(
         fr.lines().next().unwrap().trim_start_matches('\u{feff}'),
         en.lines().next().unwrap().replace(',', ";")
     );
+    // The workbook, as GDAL's XLSX driver reads it: its sheets, their rows and typed columns.
+    let xlsx = dir.join("tableaux.xlsx");
+    let communes = ogrinfo(&xlsx, "Communes");
+    let n_communes = coverage.kinds[0].communes.len();
+    assert!(
+        communes.contains(&format!("Feature Count: {n_communes}\n")),
+        "{communes}"
+    );
+    for line in [
+        "Code INSEE: String",
+        "Commune: String",
+        "Dans le seuil — médiation familiale: Real",
+        "Part dans le seuil — médiation familiale: Real",
+        "0–15 min — médiation familiale:",
+    ] {
+        if coverage.kinds.iter().any(|k| k.kind == "mediation") {
+            assert!(
+                communes.contains(line),
+                "Communes: no `{line}`:\n{communes}"
+            );
+        }
+    }
+    let sites = ogrinfo(&xlsx, "Sites");
+    assert!(
+        sites.contains(&format!("Feature Count: {}\n", study.sites.len())),
+        "{sites}"
+    );
+    let bands = ogrinfo(&xlsx, "Bandes de temps");
+    let n_bands = coverage.kinds.len() * (study.bands_min.len() + 1 + 2);
+    assert!(
+        bands.contains(&format!("Feature Count: {n_bands}\n")),
+        "{bands}"
+    );
+    let method = ogrinfo(&xlsx, "Méthode");
+    assert!(method.contains("Feature Count: "), "{method}");
     let gpkg = dir.join("resultats.gpkg");
     let ex = Exports::new(study, coverage);
     let kinds: Vec<&str> = coverage.kinds.iter().map(|k| k.kind.as_str()).collect();

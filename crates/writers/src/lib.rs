@@ -11,7 +11,8 @@
 //! * [`Table::csv`]: comma-separated, `.` decimals, empty for `null`, a header line;
 //! * [`write_documents`]: every file staged, synced, then renamed into place;
 //! * [`geometry`]: RFC 7946 geometries rounded to 6 decimals, rings closed and oriented;
-//! * [`gpkg`]: GeoPackage 1.3 files (typed fields, spatial index, default QGIS styles).
+//! * [`gpkg`]: GeoPackage 1.3 files (typed fields, spatial index, default QGIS styles);
+//! * [`xlsx`]: Excel workbooks (typed cells, frozen headers, withheld counts worded).
 
 use std::fs;
 use std::io::Write;
@@ -22,6 +23,7 @@ use serde_json::{Value, json};
 
 pub mod geometry;
 pub mod gpkg;
+pub mod xlsx;
 
 pub use geojson::JsonObject;
 

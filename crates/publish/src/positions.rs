@@ -8,6 +8,13 @@
 
 use zb_coverage::Study;
 
+/// The published positions of every unit of `study` ([`unit_position`]).
+pub fn unit_positions(study: &Study) -> Vec<(f64, f64)> {
+    (0..study.units.len())
+        .map(|i| unit_position(study, i))
+        .collect()
+}
+
 /// The published position (lon, lat) of unit `i` of `study`, before rounding.
 pub fn unit_position(study: &Study, i: usize) -> (f64, f64) {
     let u = &study.units[i];

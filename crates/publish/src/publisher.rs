@@ -27,6 +27,8 @@ struct BaseZones {
 /// kind the scenario leaves alone written from the baseline's bytes.
 pub struct WhatIfPublisher {
     protections: Protections,
+    /// Every unit's published position, computed once.
+    positions: Vec<(f64, f64)>,
     zones: HashMap<String, BaseZones>,
     /// The largest answer so far, plus an eighth (bytes).
     size_hint: AtomicUsize,
@@ -60,6 +62,7 @@ impl WhatIfPublisher {
             .collect();
         WhatIfPublisher {
             protections,
+            positions: crate::positions::unit_positions(study),
             zones,
             size_hint: AtomicUsize::new(0),
         }
@@ -73,7 +76,8 @@ impl WhatIfPublisher {
     /// The answer to a what-if, of the kinds `keep` accepts: compact JSON `{diff, changed,
     /// zones_after}` (see [`crate::whatif`]).
     pub fn answer(&self, study: &Study, w: &WhatIf, keep: impl Fn(&str) -> bool) -> Vec<u8> {
-        let p = PublishedWhatIf::with_protections(study, w, &self.protections);
+        let p = PublishedWhatIf::with_protections(study, w, &self.protections)
+            .with_positions(&self.positions);
         // Room for an answer as large as the largest so far: no copy as it grows.
         let hint = self.size_hint.load(Ordering::Relaxed);
         let mut out = Vec::with_capacity(hint.clamp(64 * 1024, 16 << 20));

@@ -25,7 +25,6 @@ use zb_writers::geometry::point;
 use zb_writers::{Body, Document, csv_field, round_to};
 
 use crate::coverage::{io_error, zone_features};
-use crate::positions::unit_position;
 use crate::secrecy::{PublishedDiff, is_small, round_count};
 use crate::whatif_secrecy::PublishedWhatIf;
 
@@ -256,7 +255,7 @@ pub fn changed_doc<'a>(pw: &PublishedWhatIf<'a>, keep: impl Fn(&str) -> bool) ->
         let before = &pw.secrecy(ki).before;
         for c in &k.changed {
             let u = &study.units[c.unit];
-            let (lon, lat) = unit_position(study, c.unit);
+            let (lon, lat) = pw.position(c.unit);
             // As the coverage of the kind publishes it.
             let weight = before.unit_weight(c.unit);
             let min2 = |m: Option<f64>| m.map(|m| round_to(m, 2));

@@ -97,6 +97,9 @@ pub struct PublishedWhatIf<'a> {
     pub study: &'a Study,
     pub whatif: &'a WhatIf,
     protections: Option<&'a Protections>,
+    /// Every unit's published position ([`crate::positions::unit_position`]), when computed
+    /// already.
+    positions: Option<&'a [(f64, f64)]>,
     secrecy: Vec<OnceLock<KindSecrecy>>,
 }
 
@@ -107,6 +110,7 @@ impl<'a> PublishedWhatIf<'a> {
             study,
             whatif,
             protections: None,
+            positions: None,
             secrecy: whatif.kinds.iter().map(|_| OnceLock::new()).collect(),
         }
     }
@@ -120,6 +124,23 @@ impl<'a> PublishedWhatIf<'a> {
         PublishedWhatIf {
             protections: Some(protections),
             ..PublishedWhatIf::new(study, whatif)
+        }
+    }
+
+    /// Unit positions taken from `positions` (one per unit of the study, from
+    /// [`crate::positions::unit_positions`]).
+    pub fn with_positions(mut self, positions: &'a [(f64, f64)]) -> PublishedWhatIf<'a> {
+        if positions.len() == self.study.units.len() {
+            self.positions = Some(positions);
+        }
+        self
+    }
+
+    /// The published position of unit `i`.
+    pub fn position(&self, i: usize) -> (f64, f64) {
+        match self.positions {
+            Some(p) => p[i],
+            None => crate::positions::unit_position(self.study, i),
         }
     }
 

@@ -138,7 +138,7 @@ fn field_type<'a>(values: impl Iterator<Item = &'a Value>) -> FieldType {
 }
 
 /// Columns of a collection: `order` first (when present), then the others sorted.
-fn columns(fc: &FeatureCollection, order: &[String]) -> Vec<String> {
+pub(crate) fn columns(fc: &FeatureCollection, order: &[String]) -> Vec<String> {
     let mut cols: Vec<String> = order.to_vec();
     let mut rest: Vec<String> = Vec::new();
     for f in &fc.features {
@@ -222,7 +222,7 @@ fn feature_layer(
 
 /// The groupings of `summary.json` as attribute tables: one row per value, the counts of each
 /// kind suffixed with it.
-fn group_layers(summary: &Value) -> Vec<Layer> {
+pub(crate) fn group_layers(summary: &Value) -> Vec<Layer> {
     let mut out = Vec::new();
     let Some(groups) = summary["groups"].as_object() else {
         return out;
@@ -283,7 +283,7 @@ fn group_layers(summary: &Value) -> Vec<Layer> {
 
 /// The time bands of the whole territory, per kind: one row per band, then the unreachable
 /// people by reason (`band` = `off_network`, `no_road_link`).
-fn bands_layer(summary: &Value, kinds: &[String]) -> Layer {
+pub(crate) fn bands_layer(summary: &Value, kinds: &[String]) -> Layer {
     let mut rows = Vec::new();
     for k in kinds {
         let line = &summary["kinds"][k];

@@ -158,11 +158,9 @@ impl Exports<'_> {
                 .collect(),
             rows: table.rows,
         }];
-        let (_, layers) = self.gpkg_layers()?;
-        let groups: Vec<&Layer> = layers
-            .iter()
-            .filter(|l| l.name.starts_with("groupement_"))
-            .collect();
+        // The attribute tables of the GeoPackage, without projecting its geometries.
+        let summary = self.summary();
+        let groups = crate::gpkg::group_layers(&summary);
         let mut group_sheet = Sheet {
             name: "Groupements".into(),
             columns: vec![Column {
@@ -188,13 +186,23 @@ impl Exports<'_> {
             }
         }
         sheets.push(group_sheet);
-        for (sheet, table) in [("Sites", "sites"), ("Bandes de temps", "bandes_de_temps")] {
-            let l = layers
+        let sites = self.sites();
+        let order = ["id", "name", "kind"].map(String::from);
+        let site_columns = crate::gpkg::columns(&sites, &order);
+        sheets.push(Sheet {
+            name: "Sites".into(),
+            columns: site_columns
                 .iter()
-                .find(|l| l.name == table)
-                .ok_or_else(|| CoverageError::Invalid(format!("{XLSX_FILE}: no {table} table")))?;
-            sheets.push(layer_sheet(sheet, l, &kinds, counts));
-        }
+                .map(|c| column(c, &kinds, counts))
+                .collect(),
+            rows: sites
+                .features
+                .into_iter()
+                .map(|f| f.properties.unwrap_or_default())
+                .collect(),
+        });
+        let bands = crate::gpkg::bands_layer(&summary, &kinds);
+        sheets.push(layer_sheet("Bandes de temps", &bands, &kinds, counts));
         // Méthode: what the figures are and where they come from.
         let p = &study.provenance;
         let mut rows = vec![

@@ -33,6 +33,25 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Serve the JSON API and the map page over HTTP.
     Serve(ServeArgs),
+    /// The printable report (A4, French, self-contained HTML) for the committee, with the
+    /// effect of the scenarios given.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The study file.
+    #[arg(long, required_unless_present = "demo")]
+    pub study: Option<PathBuf>,
+    /// Use the built-in demo study (Lozère, SYNTHETIC roads and sites) instead of --study.
+    #[arg(long, conflicts_with = "study")]
+    pub demo: bool,
+    /// A scenario file (TOML) whose effect the report shows; repeat for several.
+    #[arg(long)]
+    pub scenario: Vec<PathBuf>,
+    /// The HTML file to write (rapport.html).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

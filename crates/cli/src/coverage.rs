@@ -1,6 +1,10 @@
-//! `zoneblanche coverage --study study.toml --out-dir DIR`.
+//! `zoneblanche coverage --study study.toml --out-dir DIR` and `zoneblanche report`.
 
-use crate::args::CoverageArgs;
+use anyhow::Context;
+use zb_publish::PublishedWhatIf;
+use zb_whatif::{Baseline, Before, Scenario};
+
+use crate::args::{CoverageArgs, ReportArgs};
 use crate::times::Stages;
 
 pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
@@ -56,6 +60,47 @@ pub fn coverage(a: CoverageArgs) -> anyhow::Result<()> {
         "wrote {} files to {}; stages: {}",
         written.len(),
         a.out_dir.display(),
+        stages.line()
+    );
+    Ok(())
+}
+
+/// `zoneblanche report (--study S | --demo) [--scenario F]... --out rapport.html`.
+pub fn report(a: ReportArgs) -> anyhow::Result<()> {
+    let mut stages = Stages::default();
+    // Scenario files are read before the study: a typo should not wait for an import.
+    let scenarios: Vec<Scenario> = a
+        .scenario
+        .iter()
+        .map(|f| Scenario::read(f))
+        .collect::<Result<_, _>>()?;
+    let study_path = crate::demo::study_path(a.study.as_deref(), a.demo)?;
+    let study = crate::demo::load_study(&study_path, &mut stages)?;
+    let coverage = stages.time("evaluate", || study.evaluate());
+    let whatifs = stages.time("scenarios", || {
+        let base = Baseline::new(&study);
+        a.scenario
+            .iter()
+            .zip(&scenarios)
+            .map(|(f, sc)| {
+                base.apply_with(&study, sc, Before::Study)
+                    .with_context(|| format!("{}: scenario `{}`", f.display(), sc.name))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let html = stages.time("report", || {
+        let published: Vec<PublishedWhatIf> = whatifs
+            .iter()
+            .map(|w| PublishedWhatIf::new(&study, w))
+            .collect();
+        zb_publish::Exports::new(&study, &coverage).report(&published)
+    })?;
+    zb_routing::write_atomic(&a.out, html.as_bytes())?;
+    eprintln!(
+        "wrote {} ({} scenarios, {} kB); stages: {}",
+        a.out.display(),
+        whatifs.len(),
+        html.len() / 1024,
         stages.line()
     );
     Ok(())

@@ -65,6 +65,7 @@ fn run() -> anyhow::Result<ExitCode> {
         args::Command::Recommend(a) => whatif::recommend(a)?,
         args::Command::Scenarios(a) => whatif::scenarios(a)?,
         args::Command::Serve(a) => serve::serve(a)?,
+        args::Command::Report(a) => coverage::report(a)?,
     }
     Ok(ExitCode::SUCCESS)
 }

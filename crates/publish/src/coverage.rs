@@ -449,7 +449,7 @@ pub fn write_outputs(
 }
 
 /// Writes [`FILES`], `communes_fr.csv` (the commune table as a French spreadsheet opens it:
-/// `;`, decimal commas, a byte order mark), `tableaux.xlsx`, `resultats.gpkg` and the QML sidecars of the
+/// `;`, decimal commas, a byte order mark), `tableaux.xlsx`, `resultats.gpkg`, `rapport.html` and the QML sidecars of the
 /// GeoJSON files into `out_dir`, all or nothing (as [`write_outputs`]).
 pub fn write_deliverables(
     study: &Study,
@@ -463,6 +463,7 @@ pub fn write_deliverables(
     files.push(("communes_fr.csv", ex.communes_table().csv_fr().into_bytes()));
     files.push((crate::workbook::XLSX_FILE, ex.workbook()?));
     files.push((crate::gpkg::GPKG_FILE, ex.gpkg()?));
+    files.push((crate::report::REPORT_FILE, ex.report(&[])?.into_bytes()));
     for (name, qml) in ex.qml_sidecars() {
         files.push((name, qml.into_bytes()));
     }

@@ -154,7 +154,7 @@ pub(crate) fn columns(fc: &FeatureCollection, order: &[String]) -> Vec<String> {
 }
 
 /// Projects a collection's geometries and types its properties.
-fn feature_layer(
+pub(crate) fn feature_layer(
     fc: &FeatureCollection,
     (name, title, description): (&str, &str, &str),
     geometry_type: GeometryType,
@@ -352,7 +352,7 @@ fn srs_list(epsg: u32) -> Result<Vec<Srs>, CoverageError> {
 
 impl Exports<'_> {
     /// The kinds of the coverage, in order.
-    fn kinds(&self) -> Vec<String> {
+    pub(crate) fn kinds(&self) -> Vec<String> {
         self.coverage()
             .kinds
             .iter()

@@ -12,6 +12,7 @@
 //! * [`coverage`]: the six documents of a study's coverage ([`Exports`]);
 //! * [`gpkg`]: `resultats.gpkg` for QGIS (projected, typed, indexed, styled by [`styles`]);
 //! * [`workbook`]: `tableaux.xlsx`, the tables in French for Excel;
+//! * [`report`]: `rapport.html`, the printable report for the committee (A4, French, SVG maps);
 //! * [`whatif`]: the what-if documents (diff, changed units, zones before and after, summary
 //!   rows) and the picks of `recommend`;
 //! * [`publisher`]: the API's what-if answers ([`WhatIfPublisher`]).
@@ -25,6 +26,7 @@ pub mod coverage;
 pub mod gpkg;
 pub mod positions;
 pub mod publisher;
+pub mod report;
 pub mod secrecy;
 pub mod styles;
 pub mod whatif;
@@ -33,6 +35,7 @@ pub mod workbook;
 
 pub use coverage::{Exports, FILES, write_deliverables, write_outputs};
 pub use publisher::WhatIfPublisher;
+pub use report::REPORT_FILE;
 pub use secrecy::{Protection, is_small, round_count};
 pub use whatif::WHATIF_FILES;
 pub use whatif_secrecy::{KindSecrecy, Protections, PublishedWhatIf};

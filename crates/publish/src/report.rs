@@ -85,6 +85,11 @@ fn share(v: Option<f64>) -> String {
     )
 }
 
+/// A published count over a published total (0 of an empty total), when both are published.
+fn share_of(w: Option<f64>, total: Option<f64>) -> Option<f64> {
+    w.zip(total).map(|(w, t)| if t > 0.0 { w / t } else { 0.0 })
+}
+
 fn minutes(v: &Value) -> String {
     v.as_f64()
         .map_or_else(|| "—".into(), |x| format!("{}{NNBSP}min", fr_number(x, 1)))
@@ -578,7 +583,7 @@ impl Exports<'_> {
                 rows.push(vec![
                     escape(&band_label(b)),
                     count(&b["weight"]),
-                    share(w.zip(total).map(|(w, t)| if t > 0.0 { w / t } else { 0.0 })),
+                    share(share_of(w, total)),
                 ]);
             }
             for (key, label) in [
@@ -597,7 +602,7 @@ impl Exports<'_> {
                 rows.push(vec![
                     escape(label),
                     count(&o[key]),
-                    share(w.zip(total).map(|(w, t)| if t > 0.0 { w / t } else { 0.0 })),
+                    share(share_of(w, total)),
                 ]);
             }
             let mut content = bands_bar(&bar, total.unwrap_or(0.0));
